@@ -1,0 +1,1 @@
+"""Rule files (TOML), shipped inside the package as drupalscan.checks."""

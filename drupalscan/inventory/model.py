@@ -1,0 +1,418 @@
+"""The typed inventory model every stage shares.
+
+Collectors produce `Site` records, the rule engine turns them into `Finding`
+records, and the planner produces a `Plan`.  Everything here holds JSON-native
+values only (str, int, float, bool, None, list, dict) so that the same objects
+round-trip through the SQLite store and the JSON output without adapters.
+
+Dataclasses are frozen so that a stage cannot quietly change what an earlier
+stage produced; lists inside them are never mutated after construction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+SCHEMA_VERSION = 1
+"""Bumped whenever a field is renamed or its meaning changes."""
+
+SEVERITIES = ("blocker", "high", "medium", "low", "info")
+"""Finding severities, most serious first."""
+
+MODULE_TYPES = ("core", "contrib", "custom", "unknown")
+
+MODULE_STATUSES = (
+    "core",
+    "in_core",
+    "has_release",
+    "replaced",
+    "obsolete",
+    "no_release",
+    "custom",
+    "unknown",
+)
+"""Knowledge-base verdicts on a module's Drupal 8+ future (see drupalscan.kb)."""
+
+SITE_KINDS = (
+    "drupal6",
+    "drupal7",
+    "drupal8+",
+    "drupal",
+    "wordpress",
+    "joomla",
+    "sharepoint",
+    "other",
+    "static",
+    "unknown",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    """One observation backing a conclusion: what was seen and where."""
+
+    kind: str
+    """What sort of observation: header, meta, asset-path, info-file, database, ..."""
+    detail: str
+    """The observation itself, as text (e.g. ``X-Generator: Drupal 7``)."""
+    location: str = ""
+    """Where it was seen: a URL, a ``path:line``, or a table name."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ApiUse:
+    """A call or hook in custom code that changes in Drupal 8+."""
+
+    symbol: str
+    """The Drupal 7 function or hook, e.g. ``variable_get`` or ``hook_menu``."""
+    file: str
+    """Path relative to the docroot."""
+    line: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CodeFacts:
+    """Size and shape of custom code, the basis of rewrite estimates."""
+
+    php_files: int = 0
+    php_lines: int = 0
+    templates: list[str] = field(default_factory=list)
+    """``*.tpl.php`` files, relative to the docroot."""
+    hooks: list[str] = field(default_factory=list)
+    """Hooks implemented, as ``hook_NAME``."""
+    api_uses: list[ApiUse] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Module:
+    """A Drupal module as found on disk, in the database or from outside."""
+
+    name: str
+    label: str = ""
+    project: str | None = None
+    version: str | None = None
+    type: str = "unknown"
+    """core | contrib | custom | unknown (crawled sites often cannot tell)."""
+    enabled: bool | None = None
+    """None when no database or drush output says."""
+    schema_version: int | None = None
+    dependencies: list[str] = field(default_factory=list)
+    constraints: dict[str, str] = field(default_factory=dict)
+    """Dependency name -> version constraint text, e.g. ``>=3.0``."""
+    package: str = ""
+    path: str = ""
+    """Directory relative to the docroot; empty when seen only from outside."""
+    other_paths: list[str] = field(default_factory=list)
+    """Further copies of the same module that Drupal would not load."""
+    hidden: bool = False
+    code: CodeFacts | None = None
+    """Only for custom modules."""
+    patches: list[str] = field(default_factory=list)
+    status: str = "unknown"
+    """Knowledge-base verdict, one of MODULE_STATUSES."""
+    replacement: str | None = None
+    status_source: str = ""
+    evidence: list[Evidence] = field(default_factory=list)
+    """How a crawler saw the module (empty for local scans)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Theme:
+    """A Drupal theme, its engine and its templates."""
+
+    name: str
+    label: str = ""
+    project: str | None = None
+    version: str | None = None
+    type: str = "unknown"
+    enabled: bool | None = None
+    default: bool = False
+    base_theme: str | None = None
+    engine: str = ""
+    path: str = ""
+    regions: list[str] = field(default_factory=list)
+    code: CodeFacts | None = None
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Field:
+    """A field instance on a content type."""
+
+    name: str
+    type: str
+    module: str = ""
+    label: str = ""
+    cardinality: int = 1
+    """-1 means unlimited, as in Drupal's field_config."""
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContentType:
+    """A node bundle with its fields and how much content it holds."""
+
+    name: str
+    label: str = ""
+    count: int | None = None
+    """Nodes of this type; None when not known (crawled sites)."""
+    fields: list[Field] = field(default_factory=list)
+    module: str = "node"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Vocabulary:
+    """A taxonomy vocabulary and its size."""
+
+    name: str
+    label: str = ""
+    terms: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BrokenLink:
+    """A link on a crawled page whose target failed."""
+
+    url: str
+    status: int
+    referrers: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Site:
+    """Everything known about one site, from whichever collectors saw it."""
+
+    id: str
+    """Stable id derived from the source, see ``site_id``."""
+    source: str
+    """Normalised URL or absolute docroot path."""
+    origin: str
+    """How it was collected: ``docroot`` or ``url``."""
+    name: str = ""
+    kind: str = "unknown"
+    core_version: str | None = None
+    core_candidates: list[str] = field(default_factory=list)
+    kind_evidence: list[Evidence] = field(default_factory=list)
+    modules: list[Module] = field(default_factory=list)
+    themes: list[Theme] = field(default_factory=list)
+    content_types: list[ContentType] = field(default_factory=list)
+    vocabularies: list[Vocabulary] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    """Totals: nodes, users, roles, menus, ... as read from the database."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """Selected non-secret settings: site_name, theme_default, languages, ..."""
+    text_formats: list[dict[str, Any]] = field(default_factory=list)
+    multisite: list[str] = field(default_factory=list)
+    """``sites/*`` directories holding a settings.php (multisite installs)."""
+    pages: int = 0
+    """Pages fetched (crawled sites); the pages themselves live in the store."""
+    templates: dict[str, int] = field(default_factory=dict)
+    """Template signature -> page count (crawled sites)."""
+    sections: dict[str, int] = field(default_factory=dict)
+    """First path segment -> page count (crawled sites)."""
+    broken_links: list[BrokenLink] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    """Problems met while collecting that did not stop it."""
+    collected: list[str] = field(default_factory=list)
+    """Collector stages completed, e.g. ``codebase``, ``database``, ``crawl``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """One fetched URL of a crawled site."""
+
+    url: str
+    final_url: str = ""
+    status: int = 0
+    redirects: list[str] = field(default_factory=list)
+    content_type: str = ""
+    size: int = 0
+    title: str = ""
+    description: str = ""
+    canonical: str = ""
+    language: str = ""
+    word_count: int = 0
+    headings: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    external_links: list[str] = field(default_factory=list)
+    assets: list[str] = field(default_factory=list)
+    last_modified: str = ""
+    template: str = ""
+    body_classes: list[str] = field(default_factory=list)
+    depth: int = 0
+    error: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Subject:
+    """What a finding is about."""
+
+    kind: str
+    """site | module | theme | content_type | field | code | text_format."""
+    name: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Effort:
+    """An hours range; low <= high."""
+
+    low: float = 0.0
+    high: float = 0.0
+
+    def __add__(self, other: Effort) -> Effort:
+        return Effort(low=self.low + other.low, high=self.high + other.high)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """One rule firing on one subject of one site."""
+
+    rule: str
+    severity: str
+    site: str
+    """Site id."""
+    subject: Subject
+    message: str
+    category: str = ""
+    evidence: list[str] = field(default_factory=list)
+    effort_hours: Effort = field(default_factory=Effort)
+    remedy: str = ""
+    references: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Inventory:
+    """All sites of one assessment."""
+
+    sites: list[Site] = field(default_factory=list)
+    schema_version: int = SCHEMA_VERSION
+
+
+def normalise_source(source: str) -> str:
+    """Return the canonical spelling of a site source.
+
+    URLs lose their fragment, default port and trailing slash noise and get a
+    lower-case scheme and host; paths become absolute with symlinks resolved,
+    so the same docroot named two ways is one site.
+    """
+    if "://" in source:
+        parts = urlsplit(source.strip())
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").lower()
+        port = parts.port
+        if port and not (
+            (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
+        ):
+            host = f"{host}:{port}"
+        path = parts.path or "/"
+        return urlunsplit((scheme, host, path, parts.query, ""))
+    return os.path.realpath(os.path.expanduser(source))
+
+
+def site_id(source: str) -> str:
+    """Stable short id of a site: a readable stem plus a hash of the source."""
+    norm = normalise_source(source)
+    digest = hashlib.sha256(norm.encode("utf-8")).hexdigest()[:10]
+    if "://" in norm:
+        stem = urlsplit(norm).netloc
+    else:
+        stem = os.path.basename(norm.rstrip("/")) or "root"
+    stem = "".join(c if c.isalnum() else "-" for c in stem).strip("-")[:32]
+    return f"{stem}-{digest}"
+
+
+def replace(obj: Any, **changes: Any) -> Any:
+    """Shorthand for ``dataclasses.replace`` used by collectors merging stages."""
+    return dataclasses.replace(obj, **changes)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TargetModule:
+    """A module's fate on the consolidated target site."""
+
+    name: str
+    action: str
+    """keep_core | contrib | replace | rewrite | drop."""
+    source_sites: list[str] = field(default_factory=list)
+    status: str = "unknown"
+    replacement: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TypeSource:
+    """One source content type feeding a unified target type."""
+
+    site: str
+    type: str
+    field_map: dict[str, str] = field(default_factory=dict)
+    """Source field -> target field."""
+    nodes: int | None = None
+    similarity: float = 1.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnifiedType:
+    """A content type of the target site and where its content comes from."""
+
+    name: str
+    label: str = ""
+    fields: list[Field] = field(default_factory=list)
+    sources: list[TypeSource] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Wave:
+    """A migration wave: what moves together, after everything it needs."""
+
+    index: int
+    sites: list[str] = field(default_factory=list)
+    modules: list[str] = field(default_factory=list)
+    content_types: list[str] = field(default_factory=list)
+    nodes: int = 0
+    effort_hours: Effort = field(default_factory=Effort)
+    findings: int = 0
+    rationale: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Group:
+    """Sites similar enough to consolidate together."""
+
+    index: int
+    sites: list[str] = field(default_factory=list)
+    shared: list[str] = field(default_factory=list)
+    unique: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Risk:
+    """A risk or assumption the proposal must state."""
+
+    severity: str
+    title: str
+    detail: str = ""
+    sites: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Plan:
+    """The consolidation plan derived from the graphs and the findings."""
+
+    target: list[TargetModule] = field(default_factory=list)
+    content_model: list[UnifiedType] = field(default_factory=list)
+    waves: list[Wave] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    effort_hours: Effort = field(default_factory=Effort)
+    site_effort: dict[str, Effort] = field(default_factory=dict)
+    risks: list[Risk] = field(default_factory=list)
+    dependency_edges: list[list[str]] = field(default_factory=list)
+    """[from, to] module pairs of the merged dependency graph, for pictures."""
+    redirects: list[dict[str, str]] = field(default_factory=list)
+    """Crawled site URLs mapped to target path patterns."""
