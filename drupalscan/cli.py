@@ -1,5 +1,536 @@
-"""Placeholder replaced below."""
+"""The `drupalscan` command: a thin click shell over drupalscan.api.
+
+Each command builds options, calls one api function, prints or renders, and
+returns an exit code.  Errors the user can fix print one line on stderr and
+exit with status 2; a traceback appears only with -v.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from drupalscan import __version__, api
+from drupalscan.config import DEFAULT_STORE, ConfigError, Settings, load_settings
+from drupalscan.inventory import io, model
+from drupalscan.inventory.store import Store, StoreError
+from drupalscan.progress import for_stream
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("csv", "html", "json", "md")
+DEFAULT_OUT = {
+    "html": "drupalscan-report.html",
+    "json": "drupalscan-report.json",
+    "md": "drupalscan-report.md",
+    "csv": "drupalscan-report",
+}
 
 
-def main() -> None:
-    """Entry point."""
+class Ctx:
+    """What every command shares: the store path, config and verbosity."""
+
+    def __init__(self, store: str, config: str | None, verbose: int, quiet: bool) -> None:
+        self.store_path = store
+        self.config = config
+        self.verbose = verbose
+        self.quiet = quiet
+
+    def open_store(self) -> Store:
+        """Open the store, or fail with one clear line."""
+        return Store(self.store_path)
+
+    def settings(self) -> Settings:
+        """drupalscan.toml (explicit --config or ./drupalscan.toml)."""
+        return load_settings(self.config)
+
+    def progress(self) -> Any:
+        """Terminal progress unless quiet or not a terminal."""
+        return for_stream(sys.stderr, quiet=self.quiet)
+
+
+def handle_errors(func: F) -> F:
+    """Turn expected errors into one line on stderr and exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        ctx = click.get_current_context().find_object(Ctx)
+        try:
+            return func(*args, **kwargs)
+        except (api.UsageError, StoreError, ConfigError, io.SchemaError) as exc:
+            if ctx and ctx.verbose:
+                raise
+            click.echo(f"drupalscan: error: {exc}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("drupalscan: interrupted; collected work is kept in the store", err=True)
+            sys.exit(130)
+        except OSError as exc:
+            if ctx and ctx.verbose:
+                raise
+            click.echo(f"drupalscan: error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def crawl_options(func: F) -> F:
+    """Options shared by `crawl` and `plan` for HTTP sources."""
+    opts = [
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 64),
+            default=4,
+            show_default=True,
+            help="Parallel requests per site.",
+        ),
+        click.option(
+            "--delay",
+            type=click.FloatRange(0),
+            default=0.0,
+            show_default=True,
+            help="Seconds between requests to one host.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(0.1),
+            default=10.0,
+            show_default=True,
+            help="Seconds per request.",
+        ),
+        click.option("--max-pages", type=click.IntRange(1), default=500, show_default=True),
+        click.option("--max-depth", type=click.IntRange(0), default=20, show_default=True),
+        click.option(
+            "--include", multiple=True, help="Only URLs matching this regex (repeatable)."
+        ),
+        click.option(
+            "--exclude", multiple=True, help="Skip URLs matching this regex (repeatable)."
+        ),
+        click.option("--ignore-robots", is_flag=True, help="Do not honour robots.txt."),
+        click.option(
+            "--auth",
+            "auth_user",
+            default=None,
+            help="HTTP auth user; password from DRUPALSCAN_PASSWORD or a prompt.",
+        ),
+        click.option(
+            "--auth-type",
+            type=click.Choice(["basic", "digest"]),
+            default="basic",
+            show_default=True,
+        ),
+        click.option(
+            "--cookie", multiple=True, help="NAME=VALUE sent with every request (repeatable)."
+        ),
+        click.option(
+            "--header", multiple=True, help="'Name: value' sent with every request (repeatable)."
+        ),
+        click.option(
+            "--login-url",
+            default="",
+            help="Drupal login form URL (user/login); uses --auth credentials.",
+        ),
+        click.option(
+            "--probe",
+            is_flag=True,
+            help="Probe well-known module files to find more modules (bounded).",
+        ),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def build_crawl_options(kw: dict[str, Any]) -> Any:
+    """CrawlOptions from the shared options; secrets stay in memory only."""
+    from drupalscan.collect.crawl import CrawlOptions
+
+    auth = None
+    user = kw.pop("auth_user", None)
+    if user:
+        password = os.environ.get("DRUPALSCAN_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                raise api.UsageError(
+                    "--auth needs a password: set DRUPALSCAN_PASSWORD (no terminal to prompt on)"
+                )
+            password = click.prompt(f"Password for {user}", hide_input=True)
+        auth = (user, password)
+    cookies = []
+    for item in kw.pop("cookie", ()):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise api.UsageError(f"--cookie {name!r}: expected NAME=VALUE")
+        cookies.append((name.strip(), value.strip()))
+    headers = []
+    for item in kw.pop("header", ()):
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            raise api.UsageError("--header: expected 'Name: value'")
+        headers.append((name.strip(), value.strip()))
+    if kw.get("login_url") and not auth:
+        raise api.UsageError("--login-url needs --auth USER for the login form")
+    return CrawlOptions(
+        concurrency=kw.pop("concurrency"),
+        delay=kw.pop("delay"),
+        timeout=kw.pop("timeout"),
+        max_pages=kw.pop("max_pages"),
+        max_depth=kw.pop("max_depth"),
+        include=tuple(kw.pop("include")),
+        exclude=tuple(kw.pop("exclude")),
+        ignore_robots=kw.pop("ignore_robots"),
+        auth=auth,
+        auth_type=kw.pop("auth_type"),
+        cookies=tuple(cookies),
+        headers=tuple(headers),
+        login_url=kw.pop("login_url"),
+        probe=kw.pop("probe"),
+    )
+
+
+def scan_options(func: F) -> F:
+    """Options of the local scanner, shared by `scan` and `plan`."""
+    func = click.option(
+        "--site",
+        "site_dir",
+        default="sites/default",
+        show_default=True,
+        help="Multisite directory to inventory.",
+    )(func)
+    func = click.option(
+        "--drush",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="JSON of `drush pm-list --format=json` (enabled state without a database).",
+    )(func)
+    func = click.option("--db-prefix", default="", help="Drupal table prefix.")(func)
+    func = click.option(
+        "--db",
+        default=None,
+        help="sqlite:///file, mysql://user@host/db, pgsql://user@host/db, or a mysqldump "
+        ".sql[.gz]; password from the URL or DRUPALSCAN_DB_PASSWORD.",
+    )(func)
+    return func
+
+
+def output_options(func: F) -> F:
+    """-o/--format shared by `plan` and `report`."""
+    func = click.option(
+        "--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True
+    )(func)
+    func = click.option(
+        "-o", "--output", type=click.Path(), default=None, help="Output file (a directory for csv)."
+    )(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="drupalscan")
+@click.option(
+    "--store",
+    default=DEFAULT_STORE,
+    show_default=True,
+    envvar="DRUPALSCAN_STORE",
+    help="SQLite store file.",
+)
+@click.option(
+    "--config",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="drupalscan.toml (default: ./drupalscan.toml if present).",
+)
+@click.option("-v", "--verbose", count=True, help="More detail; tracebacks on errors.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+@click.pass_context
+def main(ctx: click.Context, store: str, config: str | None, verbose: int, quiet: bool) -> None:
+    """Assess Drupal 7 sites and intranets for a move to modern Drupal."""
+    ctx.obj = Ctx(store, config, verbose, quiet)
+
+
+@main.command()
+@click.argument("docroot", type=click.Path())
+@scan_options
+@click.option("--json", "as_json", is_flag=True, help="Print the inventory as JSON.")
+@click.pass_obj
+@handle_errors
+def scan(
+    obj: Ctx,
+    docroot: str,
+    db: str | None,
+    db_prefix: str,
+    drush: str | None,
+    site_dir: str,
+    as_json: bool,
+) -> None:
+    """Inventory a local Drupal docroot (and its database with --db)."""
+    with obj.open_store() as store:
+        site = api.scan(
+            docroot,
+            store,
+            api.ScanOptions(db=db, db_prefix=db_prefix, drush=drush, site_dir=site_dir),
+        )
+    if as_json:
+        click.echo(io.inventory_to_json(model.Inventory(sites=[site])))
+    else:
+        _print_site(site)
+
+
+@main.command()
+@click.argument("urls", nargs=-1, required=True)
+@crawl_options
+@click.option("--json", "as_json", is_flag=True, help="Print the inventory as JSON.")
+@click.pass_obj
+@handle_errors
+def crawl(obj: Ctx, urls: tuple[str, ...], as_json: bool, **kw: Any) -> None:
+    """Inventory live sites over HTTP (resumes an interrupted crawl)."""
+    options = build_crawl_options(kw)
+    with obj.open_store() as store:
+        sites = api.crawl(list(urls), store, options, obj.progress())
+    if as_json:
+        click.echo(io.inventory_to_json(model.Inventory(sites=sites)))
+    else:
+        for site in sites:
+            _print_site(site)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
+@click.option("--select", multiple=True, help="Only these rule ids (repeatable).")
+@click.option("--ignore", multiple=True, help="Skip these rule ids (repeatable).")
+@click.option(
+    "--fail-on",
+    type=click.Choice(model.SEVERITIES),
+    default=None,
+    help="Exit 1 when a finding is at least this severe.",
+)
+@click.pass_obj
+@handle_errors
+def check(
+    obj: Ctx, as_json: bool, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None
+) -> None:
+    """Run the rules over the stored inventory and print findings."""
+    from drupalscan.inventory.model import SEVERITIES
+
+    settings = _with_selection(obj.settings(), select, ignore)
+    with obj.open_store() as store:
+        if not store.sites():
+            raise api.UsageError(
+                f"the store {store.path} holds no site; run `drupalscan scan` or `crawl` first"
+            )
+        findings = api.check(store, settings)
+        names = {s.id: s.name or s.source for s in store.sites()}
+    if as_json:
+        click.echo(io.dumps({"schema_version": model.SCHEMA_VERSION, "findings": findings}))
+    else:
+        for f in findings:
+            click.echo(
+                f"{f.severity:8} {f.rule:12} {names.get(f.site, f.site)[:28]:28} "
+                f"{f.subject.name[:36]:36} "
+                f"{f.effort_hours.low:g}-{f.effort_hours.high:g} h  {f.message}"
+            )
+        total = sum((f.effort_hours for f in findings), model.Effort())
+        click.echo(
+            f"{len(findings)} finding(s); effort {total.low:,.0f}-{total.high:,.0f} h", err=True
+        )
+    if fail_on:
+        limit = SEVERITIES.index(fail_on)
+        if any(SEVERITIES.index(f.severity) <= limit for f in findings):
+            sys.exit(1)
+
+
+def _with_selection(
+    settings: Settings, select: tuple[str, ...], ignore: tuple[str, ...]
+) -> Settings:
+    if select or ignore:
+        return model.replace(
+            settings, select=select or settings.select, ignore=(*settings.ignore, *ignore)
+        )
+    return settings
+
+
+def _write_report(obj: Ctx, store: Store, fmt: str, output: str | None) -> list[Path]:
+    settings = obj.settings()
+    report = api.build_report(store, settings)
+    out = Path(output or DEFAULT_OUT[fmt])
+    return api.render(report, fmt, out)
+
+
+@main.command()
+@click.argument("sources", nargs=-1)
+@click.option(
+    "--sources",
+    "sources_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="File with one URL or docroot per line.",
+)
+@output_options
+@scan_options
+@crawl_options
+@click.pass_obj
+@handle_errors
+def plan(
+    obj: Ctx,
+    sources: tuple[str, ...],
+    sources_file: str | None,
+    output: str | None,
+    fmt: str,
+    db: str | None,
+    db_prefix: str,
+    drush: str | None,
+    site_dir: str,
+    **kw: Any,
+) -> None:
+    """Collect SOURCES (URLs or docroots) not yet stored, check, plan and write the report."""
+    items = list(sources)
+    if sources_file:
+        try:
+            lines = Path(sources_file).read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise api.UsageError(f"--sources {sources_file}: {exc.strerror}") from None
+        items += [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    if (db or drush) and len([s for s in items if "://" not in s]) != 1:
+        raise api.UsageError(
+            "--db/--drush apply to one docroot; scan several docroots with `drupalscan scan` first"
+        )
+    options = build_crawl_options(kw)
+    with obj.open_store() as store:
+        if items:
+            api.collect(
+                items,
+                store,
+                scan_options=api.ScanOptions(
+                    db=db, db_prefix=db_prefix, drush=drush, site_dir=site_dir
+                ),
+                crawl_options=options,
+                progress=obj.progress(),
+            )
+        written = _write_report(obj, store, fmt, output)
+    for path in written:
+        click.echo(str(path))
+
+
+@main.command()
+@output_options
+@click.pass_obj
+@handle_errors
+def report(obj: Ctx, output: str | None, fmt: str) -> None:
+    """Re-render the report from the store, without collecting anything."""
+    with obj.open_store() as store:
+        written = _write_report(obj, store, fmt, output)
+    for path in written:
+        click.echo(str(path))
+
+
+@main.command()
+@click.argument("rule_id", required=False)
+@click.pass_obj
+@handle_errors
+def rules(obj: Ctx, rule_id: str | None) -> None:
+    """List the rules, or explain one (drupalscan rules D7-MOD-001)."""
+    from drupalscan.rules.loader import load_rules
+
+    all_rules = load_rules()
+    if rule_id:
+        found = [r for r in all_rules if r.id == rule_id.upper() or rule_id.upper() in r.aliases]
+        if not found:
+            raise api.UsageError(f"no rule {rule_id}; `drupalscan rules` lists them")
+        r = found[0]
+        click.echo(f"{r.id}  [{r.severity}]  {r.title}\n")
+        click.echo(
+            f"Applies to: {r.applies_to}   Category: {r.category}   Confidence: {r.confidence}"
+        )
+        click.echo(
+            f"Effort: {r.effort.low:g}-{r.effort.high:g} h per {r.effort.per.replace('_', ' ')}\n"
+        )
+        click.echo(f"Why: {r.rationale}\n")
+        click.echo(f"Remedy: {r.remedy}\n")
+        for ref in r.references:
+            click.echo(f"  {ref}")
+        return
+    for r in all_rules:
+        click.echo(f"{r.id:12} {r.severity:8} {r.title}")
+
+
+@main.command()
+@click.option(
+    "-o", "--output", type=click.Path(), default="drupalscan-demo.html", show_default=True
+)
+@click.pass_obj
+@handle_errors
+def demo(obj: Ctx, output: str) -> None:
+    """Serve the bundled example sites on 127.0.0.1, plan over them, write the HTML report."""
+    with obj.open_store() as store:
+        result = api.demo(Path(output), store, obj.progress())
+    click.echo(f"Report for {len(result.sites)} example sites written to {result.report.resolve()}")
+
+
+@main.group()
+def kb() -> None:
+    """The knowledge base of Drupal 7 modules and APIs."""
+
+
+@kb.command("show")
+@click.argument("name")
+@click.pass_obj
+@handle_errors
+def kb_show(obj: Ctx, name: str) -> None:
+    """What the knowledge base says about one module or project."""
+    with obj.open_store() as store:
+        kbase = api.kb_with_cache(store)
+    verdict = kbase.verdict(name)
+    click.echo(
+        json.dumps(
+            {
+                "module": name,
+                "project": kbase.project_for_module(name),
+                "status": verdict.status,
+                "replacement": verdict.replacement,
+                "d8_majors": list(verdict.d8_majors),
+                "note": verdict.note,
+                "source": verdict.source,
+            },
+            indent=2,
+        )
+    )
+
+
+def _print_site(site: model.Site) -> None:
+    version = site.core_version or (
+        "candidates: " + ", ".join(site.core_candidates)
+        if site.core_candidates
+        else "version unknown"
+    )
+    click.echo(f"{site.name or site.source}  [{site.kind}, {version}]")
+    click.echo(f"  source: {site.source}")
+    enabled = [m for m in site.modules if m.enabled is not False]
+    by_type: dict[str, int] = {}
+    for m in enabled:
+        by_type[m.type] = by_type.get(m.type, 0) + 1
+    click.echo(
+        "  modules: " + (", ".join(f"{n} {t}" for t, n in sorted(by_type.items())) or "none seen")
+    )
+    if site.content_types:
+        click.echo(
+            "  content types: "
+            + ", ".join(
+                f"{c.name} ({c.count if c.count is not None else '?'})" for c in site.content_types
+            )
+        )
+    if site.pages:
+        click.echo(
+            f"  pages: {site.pages}, templates: {len(site.templates)}, "
+            f"broken links: {len(site.broken_links)}"
+        )
+    for w in site.warnings[:10]:
+        click.echo(f"  note: {w}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

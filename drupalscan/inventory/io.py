@@ -66,9 +66,7 @@ def _convert(tp: Any, data: Any, where: str) -> Any:
             raise SchemaError(f"{where}: expected an object")
         hints = _hints(tp)
         known = {f.name for f in dataclasses.fields(tp)}
-        kwargs = {
-            k: _convert(hints[k], v, f"{where}.{k}") for k, v in data.items() if k in known
-        }
+        kwargs = {k: _convert(hints[k], v, f"{where}.{k}") for k, v in data.items() if k in known}
         try:
             return tp(**kwargs)
         except TypeError as exc:

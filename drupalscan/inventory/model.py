@@ -305,9 +305,7 @@ def normalise_source(source: str) -> str:
         scheme = parts.scheme.lower()
         host = (parts.hostname or "").lower()
         port = parts.port
-        if port and not (
-            (scheme == "http" and port == 80) or (scheme == "https" and port == 443)
-        ):
+        if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
             host = f"{host}:{port}"
         path = parts.path or "/"
         return urlunsplit((scheme, host, path, parts.query, ""))
@@ -416,3 +414,7 @@ class Plan:
     """[from, to] module pairs of the merged dependency graph, for pictures."""
     redirects: list[dict[str, str]] = field(default_factory=list)
     """Crawled site URLs mapped to target path patterns."""
+    cost: dict[str, Any] = field(default_factory=dict)
+    """``{rate, currency, low, high}`` when a blended rate is configured."""
+    notes: list[str] = field(default_factory=list)
+    """Assumptions the figures rest on, stated in the report."""

@@ -170,9 +170,7 @@ class Store:
             "INSERT OR REPLACE INTO pages (site_id, url, status, data) VALUES (?,?,?,?)",
             (site_id, page.url, page.status, io.dumps(page, indent=None)),
         )
-        self.db.execute(
-            "UPDATE frontier SET done=1 WHERE site_id=? AND url=?", (site_id, page.url)
-        )
+        self.db.execute("UPDATE frontier SET done=1 WHERE site_id=? AND url=?", (site_id, page.url))
 
     def put_pages(self, site_id: str, pages: Iterable[model.Page]) -> None:
         """Store several pages in one commit (the crawler batches for speed)."""
@@ -182,9 +180,7 @@ class Store:
 
     def pages(self, site_id: str) -> Iterator[model.Page]:
         """Stream a site's pages in URL order without loading them all."""
-        cur = self.db.execute(
-            "SELECT data FROM pages WHERE site_id=? ORDER BY url", (site_id,)
-        )
+        cur = self.db.execute("SELECT data FROM pages WHERE site_id=? ORDER BY url", (site_id,))
         for (text,) in cur:
             yield io.from_data(model.Page, json.loads(text))
 

@@ -1,0 +1,557 @@
+"""Inventory a Drupal codebase from its files, the way Drupal discovers them.
+
+Nothing here executes, includes or evaluates PHP: versions come from string
+literals, `.info` files are parsed as text, custom code is matched with
+regular expressions, and settings.php is only searched for multisite
+aliases (never for credentials).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from drupalscan.collect.infofile import InfoError, as_list, parse_dependency, read_info
+from drupalscan.collect.walk import WalkReport, walk_files
+from drupalscan.inventory import model
+
+DOCROOT_CANDIDATES = ("web", "docroot", "htdocs", "public_html", "html", "www")
+"""Sub-folders a repository commonly keeps its docroot in."""
+
+PHP_SUFFIXES = (".module", ".inc", ".php", ".install", ".theme", ".engine", ".test", ".profile")
+MAX_CODE_BYTES = 2_000_000
+"""Larger 'PHP' files are generated or vendored; they are counted, not read."""
+
+_D7_VERSION = re.compile(rb"define\(\s*'VERSION'\s*,\s*'([0-9][^']*)'\s*\)")
+_D8_VERSION = re.compile(rb"const\s+VERSION\s*=\s*'([0-9][^']*)'")
+_CHANGELOG = re.compile(rb"^\s*Drupal\s+([0-9]+\.[0-9][0-9.]*[\w-]*)", re.MULTILINE)
+_SITES_ALIAS = re.compile(r"""\$sites\[\s*['"]([^'"]+)['"]\s*\]\s*=\s*['"]([^'"]+)['"]""")
+_FUNCTION = re.compile(rb"^\s*function\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(", re.MULTILINE)
+
+
+class ScanError(Exception):
+    """The path cannot be scanned as a Drupal docroot; the message says why."""
+
+
+@dataclass
+class Docroot:
+    """Where the docroot is and which Drupal it holds."""
+
+    path: Path
+    kind: str
+    """drupal6 | drupal7 | drupal8+"""
+    core_version: str | None
+    evidence: list[model.Evidence]
+
+
+@dataclass
+class _Found:
+    """One `.info` file on disk, before duplicates are resolved."""
+
+    name: str
+    kind: str
+    """module | theme | profile"""
+    directory: str
+    info: dict[str, Any]
+    rank: int
+    """Drupal's search-directory precedence: a higher rank overrides a lower."""
+
+
+@dataclass
+class CodebaseFacts:
+    """Everything the codebase says, before the database adds enabled state."""
+
+    docroot: Docroot
+    modules: list[model.Module] = field(default_factory=list)
+    themes: list[model.Theme] = field(default_factory=list)
+    profiles: list[str] = field(default_factory=list)
+    multisite: list[str] = field(default_factory=list)
+    site_dir: str = "sites/default"
+    warnings: list[str] = field(default_factory=list)
+
+
+def find_docroot(path: str | Path) -> Docroot:
+    """Locate the docroot in what the user passed and identify its Drupal."""
+    root = Path(path).expanduser()
+    if not root.exists():
+        raise ScanError(f"{path}: no such file or directory")
+    if not root.is_dir():
+        raise ScanError(f"{path}: not a directory; pass the Drupal docroot folder")
+    for candidate in (root, *(root / sub for sub in DOCROOT_CANDIDATES)):
+        found = _identify(candidate)
+        if found:
+            return found
+    raise ScanError(
+        f"{path}: not a Drupal docroot (no includes/bootstrap.inc or core/lib/Drupal.php, "
+        f"here or in {', '.join(d + '/' for d in DOCROOT_CANDIDATES)})"
+    )
+
+
+def _read_head(path: Path, limit: int = 200_000) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(limit)
+    except OSError:
+        return b""
+
+
+def _identify(root: Path) -> Docroot | None:
+    evidence: list[model.Evidence] = []
+    version: str | None = None
+    kind: str | None = None
+    drupal_php = root / "core" / "lib" / "Drupal.php"
+    bootstrap = root / "includes" / "bootstrap.inc"
+    if drupal_php.is_file():
+        kind = "drupal8+"
+        match = _D8_VERSION.search(_read_head(drupal_php))
+        if match:
+            version = match.group(1).decode()
+            evidence.append(
+                model.Evidence(
+                    kind="file", detail=f"VERSION = {version}", location="core/lib/Drupal.php"
+                )
+            )
+    elif bootstrap.is_file():
+        match = _D7_VERSION.search(_read_head(bootstrap))
+        if match:
+            version = match.group(1).decode()
+            evidence.append(
+                model.Evidence(
+                    kind="file", detail=f"VERSION = {version}", location="includes/bootstrap.inc"
+                )
+            )
+        else:
+            # Drupal 6 defines VERSION in system.module, not bootstrap.inc.
+            system = root / "modules" / "system" / "system.module"
+            match = _D7_VERSION.search(_read_head(system))
+            if match:
+                version = match.group(1).decode()
+                evidence.append(
+                    model.Evidence(
+                        kind="file",
+                        detail=f"VERSION = {version}",
+                        location="modules/system/system.module",
+                    )
+                )
+        kind = "drupal6" if version and version.startswith("6.") else "drupal7"
+    else:
+        return None
+    changelog = _CHANGELOG.search(_read_head(root / "CHANGELOG.txt", 4096))
+    if changelog:
+        logged = changelog.group(1).decode()
+        evidence.append(
+            model.Evidence(kind="file", detail=f"Drupal {logged}", location="CHANGELOG.txt")
+        )
+        version = version or logged
+    if version is None and kind == "drupal7":
+        # Neither file names a release; the .info footer of system is the last hint.
+        try:
+            info = read_info(root / "modules" / "system" / "system.info")
+            packaged = info.get("version", "")
+            if isinstance(packaged, str) and re.match(r"^[67]\.\d+", packaged):
+                version = packaged
+                evidence.append(
+                    model.Evidence(
+                        kind="info-file",
+                        detail=f"version = {packaged}",
+                        location="modules/system/system.info",
+                    )
+                )
+        except InfoError:
+            pass
+    if version and version.startswith("6."):
+        kind = "drupal6"
+    return Docroot(path=root.resolve(), kind=kind, core_version=version, evidence=evidence)
+
+
+def _search_rank(rel_dir: str, site_dir: str, profile: str) -> int | None:
+    """Drupal 7 drupal_system_listing() precedence of a directory, or None.
+
+    core modules/themes < profiles/<install profile> < sites/all < sites/<this site>.
+    Other profiles' and other multisite sites' directories are not searched: None
+    (except the profile's own .info, at depth 2, so profiles are listed).
+    """
+    parts = rel_dir.split("/")
+    if parts[0] in ("modules", "themes"):
+        return 0
+    if parts[0] == "profiles" and len(parts) > 1:
+        return 1 if (parts[1] == profile or len(parts) == 2) else None
+    if parts[0] == "sites" and len(parts) > 1:
+        if parts[1] == "all":
+            return 2
+        if "sites/" + parts[1] == site_dir:
+            return 3
+    return None
+
+
+def _extension_kind(rel_dir: str, name: str, info: dict[str, Any]) -> str:
+    parts = rel_dir.split("/")
+    if parts[0] == "profiles" and len(parts) == 2 and parts[1] == name:
+        return "profile"
+    # The nearest 'themes' or 'modules' ancestor decides; theme keys break ties.
+    for part in reversed(parts):
+        if part == "themes":
+            return "theme"
+        if part == "modules":
+            return "module"
+    if "engine" in info or "regions" in info or "base theme" in info:
+        return "theme"
+    return "module"
+
+
+def scan_codebase(
+    path: str | Path,
+    *,
+    site_dir: str = "sites/default",
+    profile: str = "standard",
+    kb: Any = None,
+) -> CodebaseFacts:
+    """Discover every extension of a docroot and measure its custom code.
+
+    ``profile`` is the install profile (Drupal's default is ``standard``; the
+    database's ``install_profile`` variable says which when available): only
+    its modules directory is searched, as Drupal 7 does.
+    ``kb`` is the knowledge base (``drupalscan.kb.load_kb()``); it names known
+    contrib projects and the Drupal 7 APIs that custom code is searched for.
+    """
+    docroot = find_docroot(path)
+    facts = CodebaseFacts(docroot=docroot, site_dir=site_dir)
+    if kb is None:
+        from drupalscan.kb import load_kb
+
+        kb = load_kb()
+    report = WalkReport()
+    found: list[_Found] = []
+    code_files: list[str] = []
+    patch_files: list[str] = []
+    settings_dirs: list[str] = []
+    for rel_dir, name in walk_files(docroot.path, report):
+        rel = f"{rel_dir}/{name}" if rel_dir else name
+        if name.endswith(".info") and rel_dir:
+            rank = _search_rank(rel_dir, site_dir, profile)
+            try:
+                info = read_info(docroot.path / rel)
+            except InfoError as exc:
+                facts.warnings.append(f"skipped a broken .info file: {_relative(exc, docroot)}")
+                continue
+            ext = name[: -len(".info")]
+            if rank is None:
+                continue
+            found.append(_Found(ext, _extension_kind(rel_dir, ext, info), rel_dir, info, rank))
+        elif name.endswith(PHP_SUFFIXES):
+            code_files.append(rel)
+        elif name.endswith(".patch") or name == "PATCHES.txt":
+            patch_files.append(rel)
+        if name == "settings.php" and rel_dir.startswith("sites/") and rel_dir.count("/") == 1:
+            settings_dirs.append(rel_dir)
+    for label, items in (
+        ("symlink pointing outside the docroot, not followed", report.outside_links),
+        ("symlink loop, not followed", report.loops),
+        ("unreadable, skipped", report.unreadable),
+    ):
+        for item in items[:20]:
+            facts.warnings.append(f"{item}: {label}")
+    facts.multisite = sorted(settings_dirs) + _multisite_aliases(docroot.path, facts)
+    _resolve_extensions(facts, found, kb)
+    _attach_code(facts, code_files, kb)
+    _attach_patches(facts, patch_files)
+    return facts
+
+
+def _relative(exc: Exception, docroot: Docroot) -> str:
+    return str(exc).replace(str(docroot.path) + "/", "")
+
+
+def _multisite_aliases(root: Path, facts: CodebaseFacts) -> list[str]:
+    """Read `sites/sites.php` aliases as text (never executed), as list entries."""
+    sites_php = root / "sites" / "sites.php"
+    if not sites_php.is_file():
+        return []
+    text = _read_head(sites_php).decode("utf-8", errors="replace")
+    text = re.sub(r"(?m)^\s*(#|//).*$", "", text)
+    aliases = []
+    for alias, target in _SITES_ALIAS.findall(text):
+        aliases.append(f"alias {alias} -> sites/{target}")
+        if not (root / "sites" / target / "settings.php").is_file():
+            facts.warnings.append(
+                f"sites/sites.php aliases {alias} to sites/{target}, which has no settings.php"
+            )
+    return aliases
+
+
+def _classify(item: _Found, kb: Any) -> tuple[str, str | None]:
+    """(type, project) of an extension: core, contrib or custom."""
+    project = item.info.get("project")
+    project = project if isinstance(project, str) and project else None
+    in_custom = "custom" in item.directory.split("/")
+    if item.rank == 0 or (project == "drupal" and item.directory.startswith("profiles/")):
+        return "core", "drupal"
+    if in_custom:
+        return "custom", None
+    if project and project != "drupal":
+        return "contrib", project
+    known = kb.project_for_module(item.name) if item.kind == "module" else None
+    if known:
+        return "contrib", known
+    return "custom", None
+
+
+def _custom_project(item: _Found, by_dir: dict[str, str]) -> str:
+    """A custom sub-module belongs to the nearest enclosing module directory."""
+    path = PurePosixPath(item.directory)
+    for parent in path.parents:
+        owner = by_dir.get(str(parent))
+        if owner:
+            return owner
+    return item.name
+
+
+def _resolve_extensions(facts: CodebaseFacts, found: list[_Found], kb: Any) -> None:
+    by_name: dict[tuple[str, str], list[_Found]] = {}
+    for item in found:
+        by_name.setdefault((item.kind, item.name), []).append(item)
+    module_dirs = {i.directory: i.name for i in found if i.kind == "module"}
+    for (kind, name), copies in sorted(by_name.items()):
+        # Later search directories win unless built for another core (D7 rule).
+        copies.sort(key=lambda c: (c.rank, c.directory))
+        compatible = [c for c in copies if c.info.get("core", "7.x") == "7.x"] or copies
+        chosen = compatible[-1]
+        others = [c.directory for c in copies if c is not chosen]
+        if kind == "profile":
+            facts.profiles.append(name)
+            continue
+        ext_type, project = _classify(chosen, kb)
+        if ext_type == "custom" and kind == "module":
+            # Custom sub-modules are grouped under the module they live in.
+            parent = _custom_project(chosen, module_dirs)
+            project = parent if parent != name else None
+        label = str(chosen.info.get("name", name))
+        version = chosen.info.get("version")
+        version = version if isinstance(version, str) and version else None
+        if kind == "theme":
+            facts.themes.append(
+                model.Theme(
+                    name=name,
+                    label=label,
+                    project=project,
+                    version=version,
+                    type=ext_type,
+                    base_theme=_str_or_none(chosen.info.get("base theme")),
+                    # Drupal 7 defaults a theme's engine to PHPTemplate.
+                    engine=str(chosen.info.get("engine", "phptemplate")),
+                    path=chosen.directory,
+                    regions=sorted(_as_keys(chosen.info.get("regions"))),
+                )
+            )
+            continue
+        deps: list[str] = []
+        constraints: dict[str, str] = {}
+        for raw in as_list(chosen.info.get("dependencies")):
+            dep = parse_dependency(raw)
+            if dep:
+                deps.append(dep.name)
+                if dep.constraint:
+                    constraints[dep.name] = dep.constraint
+        facts.modules.append(
+            model.Module(
+                name=name,
+                label=label,
+                project=project,
+                version=version,
+                type=ext_type,
+                dependencies=deps,
+                constraints=constraints,
+                package=str(chosen.info.get("package", "")),
+                path=chosen.directory,
+                other_paths=others,
+                hidden=str(chosen.info.get("hidden", "")).lower() in ("1", "true"),
+            )
+        )
+
+
+def _as_keys(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return list(value)
+    return as_list(value)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _owner(path: str, owners: dict[str, int]) -> int | None:
+    """Index of the deepest extension directory containing ``path``."""
+    parent = PurePosixPath(path).parent
+    for candidate in (parent, *parent.parents):
+        idx = owners.get(str(candidate))
+        if idx is not None:
+            return idx
+    return None
+
+
+def _attach_code(facts: CodebaseFacts, code_files: Iterable[str], kb: Any) -> None:
+    """Measure custom modules and themes: files, lines, hooks, API uses."""
+    custom: list[model.Module | model.Theme] = [
+        e for e in (*facts.modules, *facts.themes) if e.type == "custom"
+    ]
+    if not custom:
+        return
+    owners = {e.path: i for i, e in enumerate(custom)}
+    scanner = ApiScanner(kb)
+    acc: dict[int, _CodeAcc] = {}
+    root = facts.docroot.path
+    for rel in code_files:
+        idx = _owner(rel, owners)
+        if idx is None:
+            continue
+        ext = custom[idx]
+        bucket = acc.setdefault(idx, _CodeAcc())
+        if rel.endswith(".tpl.php"):
+            bucket.templates.append(rel)
+        try:
+            size = (root / rel).stat().st_size
+            if size > MAX_CODE_BYTES:
+                facts.warnings.append(f"{rel}: {size} bytes, too large to read; counted only")
+                bucket.files += 1
+                continue
+            data = (root / rel).read_bytes()
+        except OSError as exc:
+            facts.warnings.append(f"{rel}: cannot read ({exc.strerror})")
+            continue
+        bucket.files += 1
+        if b"\x00" in data[:8192]:
+            facts.warnings.append(f"{rel}: binary content in a PHP file; not scanned")
+            continue
+        bucket.lines += data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+        if rel.endswith(".tpl.php"):
+            # Templates are rewritten wholesale in Twig (counted by the theme
+            # rule); listing render() calls inside them would double count.
+            continue
+        bucket.hooks.update(scanner.hooks(ext.name, data))
+        bucket.api_uses.extend(scanner.api_uses(ext.name, rel, data))
+    for idx, ext in enumerate(custom):
+        bucket = acc.get(idx, _CodeAcc())
+        code = model.CodeFacts(
+            php_files=bucket.files,
+            php_lines=bucket.lines,
+            templates=sorted(bucket.templates),
+            hooks=sorted(bucket.hooks),
+            api_uses=sorted(bucket.api_uses, key=lambda u: (u.file, u.line, u.symbol)),
+        )
+        _replace_in(facts, ext, model.replace(ext, code=code))
+    # Themes of any type: record their templates (a Twig rewrite is per template).
+
+
+def _replace_in(facts: CodebaseFacts, old: Any, new: Any) -> None:
+    seq = facts.modules if isinstance(old, model.Module) else facts.themes
+    seq[seq.index(old)] = new
+
+
+@dataclass
+class _CodeAcc:
+    files: int = 0
+    lines: int = 0
+    templates: list[str] = field(default_factory=list)
+    hooks: set[str] = field(default_factory=set)
+    api_uses: list[model.ApiUse] = field(default_factory=list)
+
+
+class ApiScanner:
+    """Find Drupal 7 API calls and hook implementations in PHP source.
+
+    One combined regular expression per kind keeps the per-file cost to a
+    single pass over the bytes, which is what keeps the scan near grep speed.
+    """
+
+    def __init__(self, kb: Any) -> None:
+        functions: list[str] = []
+        self.hook_names: set[str] = set()
+        self.known_hooks = kb.d7_hooks()
+        self.patterns: list[tuple[str, re.Pattern[bytes]]] = []
+        for entry in kb.api_entries():
+            if entry.kind == "function":
+                functions.append(entry.symbol)
+            elif entry.kind == "hook":
+                self.hook_names.add(entry.symbol.removeprefix("hook_"))
+            elif entry.pattern:
+                self.patterns.append((entry.symbol, re.compile(entry.pattern.encode())))
+        alternation = b"|".join(re.escape(f.encode()) for f in sorted(functions, key=len)[::-1])
+        # A call, not a definition, method or static call: no 'function ', '->', '::', '$'.
+        self.calls = re.compile(
+            rb"(?<![\w$>:])(?<!function )(" + alternation + rb")\s*\(" if functions else rb"(?!)"
+        )
+
+    def hooks(self, module: str, data: bytes) -> set[str]:
+        """Hooks this module implements (``function MODULE_HOOK(``)."""
+        prefix = module.encode() + b"_"
+        hooks = set()
+        for match in _FUNCTION.finditer(data):
+            name = match.group(1)
+            if name.startswith(prefix):
+                hook = "hook_" + name[len(prefix) :].decode()
+                if hook in self.known_hooks or _is_pattern_hook(hook, self.known_hooks):
+                    hooks.add(hook)
+        return hooks
+
+    def api_uses(self, module: str, rel: str, data: bytes) -> list[model.ApiUse]:
+        """Every changed-API use in one file, with its line number."""
+        uses: list[model.ApiUse] = []
+        line_starts: list[int] | None = None
+
+        def line_of(offset: int) -> int:
+            nonlocal line_starts
+            if line_starts is None:
+                line_starts = [m.end() for m in re.finditer(rb"\n", data)]
+            return bisect.bisect_right(line_starts, offset) + 1
+
+        for match in self.calls.finditer(data):
+            uses.append(
+                model.ApiUse(symbol=match.group(1).decode(), file=rel, line=line_of(match.start()))
+            )
+        for symbol, pattern in self.patterns:
+            for match in pattern.finditer(data):
+                uses.append(model.ApiUse(symbol=symbol, file=rel, line=line_of(match.start())))
+        prefix = module.encode() + b"_"
+        for match in _FUNCTION.finditer(data):
+            name = match.group(1)
+            if name.startswith(prefix):
+                hook = name[len(prefix) :].decode()
+                if hook in self.hook_names:
+                    uses.append(
+                        model.ApiUse(symbol="hook_" + hook, file=rel, line=line_of(match.start(1)))
+                    )
+        return uses
+
+
+def _is_pattern_hook(hook: str, known: frozenset[str]) -> bool:
+    """Hooks with a variable part: hook_form_FORM_ID_alter, hook_preprocess_HOOK, ..."""
+    return (hook.startswith("hook_form_") and hook.endswith("_alter")) or hook.startswith(
+        ("hook_preprocess_", "hook_process_")
+    )
+
+
+def _attach_patches(facts: CodebaseFacts, patch_files: list[str]) -> None:
+    """Attach `*.patch` and PATCHES.txt to the module whose directory holds them."""
+    if not patch_files:
+        return
+    owners: dict[str, int] = {}
+    for i, mod in enumerate(facts.modules):
+        # Several modules can share a project directory (views, views_ui):
+        # the one named like the directory is the project's main module.
+        if mod.type != "core" and (
+            mod.path not in owners or PurePosixPath(mod.path).name == mod.name
+        ):
+            owners[mod.path] = i
+    patches: dict[int, list[str]] = {}
+    for rel in patch_files:
+        idx = _owner(rel, owners)
+        if idx is None:
+            continue
+        patches.setdefault(idx, []).append(rel)
+    for idx, files in patches.items():
+        mod = facts.modules[idx]
+        facts.modules[idx] = model.replace(mod, patches=sorted(files))

@@ -1,0 +1,930 @@
+"""Read the migration-relevant facts out of a Drupal 7 (or 6) database.
+
+The database knows what the codebase cannot: which modules are enabled, how
+much content each type holds, which text formats run PHP.  Three routes lead
+to it, and all share one reader (`_Reader`) through a tiny table-access
+interface (`TableSource`: ``tables``, ``columns``, ``count``, ``select``):
+
+* ``sqlite:///abs/path.sqlite`` - the standard library, opened read-only;
+* ``mysql://user[:pass]@host[:port]/db`` - PyMySQL (``drupalscan[mysql]``);
+* ``pgsql://`` / ``postgres://`` / ``postgresql://`` - psycopg2
+  (``drupalscan[pgsql]``);
+* a path (or ``file://`` URL) to a ``mysqldump`` file, plain or gzipped, read
+  by `drupalscan.collect.sqldump` without any server.
+
+Only ``SELECT``s on a fixed list of tables are issued, always whole-column
+reads with the filtering done here, so the SQL stays trivially portable.  The
+password comes from the URL or an environment variable and never reaches a
+message: URLs are shown scrubbed (``mysql://user:***@host/db``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+from urllib.request import pathname2url
+
+from drupalscan.collect import phpserial, sqldump
+from drupalscan.inventory.model import ContentType, Field, Vocabulary
+
+__all__ = [
+    "DatabaseError",
+    "DatabaseFacts",
+    "ExtensionState",
+    "TableSource",
+    "open_source",
+    "read_database",
+    "scrub_url",
+]
+
+
+class DatabaseError(Exception):
+    """A database that cannot be read; the message is one line for the user."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExtensionState:
+    """An extension as the ``system`` table (or drush) records it."""
+
+    name: str
+    type: str
+    """module | theme | profile | theme_engine."""
+    enabled: bool
+    schema_version: int | None
+    """Drupal's value: -1 means never installed; None when the source does not say."""
+    filename: str
+    """Path of the .info/.module/.profile file, as ``system.filename`` says."""
+    label: str = ""
+    version: str | None = None
+    project: str | None = None
+    package: str = ""
+    dependencies: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        """``enabled``, ``disabled`` (installed, switched off) or ``not installed``."""
+        if self.enabled:
+            return "enabled"
+        if self.schema_version == -1:
+            return "not installed"
+        return "disabled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DatabaseFacts:
+    """Everything read from one site database; JSON-native values only."""
+
+    extensions: dict[str, ExtensionState] = field(default_factory=dict)
+    content_types: list[ContentType] = field(default_factory=list)
+    vocabularies: list[Vocabulary] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    """nodes, users (uid 0 excluded), roles, menus, comments, files, terms, ..."""
+    settings: dict[str, object] = field(default_factory=dict)
+    """Selected non-secret variables, plus drupal_version and drupal_major."""
+    text_formats: list[dict[str, Any]] = field(default_factory=list)
+    php_filter: dict[str, Any] = field(default_factory=dict)
+    languages: list[str] = field(default_factory=list)
+    menus: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    views: list[str] | None = None
+    """Views stored in the database; None when there is no views_view table."""
+    webforms: int | None = None
+    """Webform nodes; None when there is no webform table."""
+    missing_tables: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class TableSource(Protocol):
+    """The table access every route offers; table names are unprefixed."""
+
+    label: str
+
+    def tables(self) -> set[str]:
+        """Names of the site's tables."""
+
+    def columns(self, table: str) -> list[str]:
+        """Column names of ``table``."""
+
+    def count(self, table: str) -> int:
+        """Row count of ``table``."""
+
+    def select(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        """All rows of ``table``, projected on existing ``columns``."""
+
+    def close(self) -> None:
+        """Release the connection."""
+
+
+# Table -> columns the reader uses (None: only counted).  The dump route keeps
+# exactly these, so the reader must not select anything not listed here.
+D7_TABLES: dict[str, tuple[str, ...] | None] = {
+    "system": ("filename", "name", "type", "status", "schema_version", "info"),
+    "node_type": ("type", "name", "module", "base", "disabled"),
+    "field_config": (
+        "id",
+        "field_name",
+        "type",
+        "module",
+        "active",
+        "cardinality",
+        "deleted",
+        "data",
+    ),
+    "field_config_instance": (
+        "id",
+        "field_id",
+        "field_name",
+        "entity_type",
+        "bundle",
+        "data",
+        "deleted",
+    ),
+    "node": ("nid", "vid", "type", "status"),
+    "node_revision": None,
+    "taxonomy_vocabulary": ("vid", "name", "machine_name", "module"),
+    "taxonomy_term_data": ("tid", "vid"),
+    "users": ("uid", "status"),
+    "role": ("rid", "name"),
+    "menu_custom": ("menu_name", "title"),
+    "variable": ("name", "value"),
+    "filter_format": ("format", "name", "status", "weight"),
+    "filter": ("format", "module", "name", "status", "weight"),
+    "field_data_body": ("entity_type", "entity_id", "body_format", "deleted"),
+    "field_data_comment_body": ("entity_type", "entity_id", "comment_body_format", "deleted"),
+    "languages": ("language", "enabled", "weight"),
+    "views_view": ("name",),
+    "webform": None,
+    "url_alias": None,
+    "comment": None,
+    "file_managed": None,
+}
+"""Drupal 7 tables read; those absent are reported in ``missing_tables``."""
+
+D6_TABLES: dict[str, tuple[str, ...] | None] = {
+    "vocabulary": ("vid", "name", "module"),
+    "term_data": ("tid", "vid"),
+    "node_revisions": ("nid", "vid", "format"),
+    "content_node_field": ("field_name", "type", "module", "multiple", "required"),
+    "content_node_field_instance": ("field_name", "type_name", "label", "weight"),
+    "filter_formats": ("format", "name"),
+    "filters": ("format", "module", "delta", "weight"),
+    "url_alias": None,
+    "files": None,
+    "comments": None,
+}
+"""Drupal 6 tables read when a Drupal 6 database shows up."""
+
+ALL_TABLES: dict[str, tuple[str, ...] | None] = {**D7_TABLES, **D6_TABLES}
+
+SETTINGS = (
+    "admin_theme",
+    "cache",
+    "clean_url",
+    "date_default_timezone",
+    "error_level",
+    "file_default_scheme",
+    "file_private_path",
+    "file_public_path",
+    "install_profile",
+    "language_count",
+    "maintenance_mode",
+    "node_admin_theme",
+    "page_cache_maximum_age",
+    "preprocess_css",
+    "preprocess_js",
+    "site_frontpage",
+    "site_name",
+    "site_slogan",
+    "theme_default",
+)
+"""Variables copied into ``settings`` (plus language_default as a langcode)."""
+
+_SECRET = re.compile(r"password|secret|token|key|salt|hash|pass$", re.I)
+_IDENT = re.compile(r"[A-Za-z0-9_]+")
+PHP_FILTER = "php_code"
+
+
+def is_secret(name: str) -> bool:
+    """Whether a variable name may hold a credential and must never be copied."""
+    return bool(_SECRET.search(name)) or name in ("drupal_private_key", "cron_key")
+
+
+def scrub_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``, safe to show and log."""
+    if "://" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return url.split("://", 1)[0] + "://***"
+    if password is None:
+        return url
+    user = parts.username or ""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = f"{user}:***@{host}" + (f":{port}" if port else "")
+    return f"{parts.scheme}://{netloc}{parts.path}"
+
+
+def read_database(
+    url: str, prefix: str = "", password_env: str = "DRUPALSCAN_DB_PASSWORD"
+) -> DatabaseFacts:
+    """Read a Drupal database given by URL or dump path.
+
+    Raises `DatabaseError` with a one-line, password-free message when the
+    database cannot be opened or is not a Drupal database.
+    """
+    source = open_source(url, prefix=prefix, password_env=password_env)
+    try:
+        return _Reader(source).read()
+    finally:
+        source.close()
+
+
+def open_source(
+    url: str, prefix: str = "", password_env: str = "DRUPALSCAN_DB_PASSWORD"
+) -> TableSource:
+    """Open the table source a URL names (see the module docstring)."""
+    if prefix and not _IDENT.fullmatch(prefix):
+        raise DatabaseError(f"invalid table prefix {prefix!r}: letters, digits and _ only")
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme in ("mysql", "mysqli", "mariadb"):
+        return _connect_mysql(url, prefix, password_env)
+    if scheme in ("pgsql", "postgres", "postgresql"):
+        return _connect_pgsql(url, prefix, password_env)
+    if scheme == "sqlite":
+        path = url.split("://", 1)[1]
+        if path.startswith("//"):
+            path = path[1:]
+        return _open_sqlite(Path(unquote(path)), prefix)
+    if scheme == "file":
+        return _open_file(Path(unquote(urlsplit(url).path)), prefix)
+    if scheme:
+        raise DatabaseError(
+            f"unsupported database URL scheme {scheme!r} in {scrub_url(url)}: "
+            "use sqlite://, mysql://, pgsql:// or a path to a .sql/.sql.gz dump"
+        )
+    return _open_file(Path(url), prefix)
+
+
+def _open_file(path: Path, prefix: str) -> TableSource:
+    """A plain path: a SQLite file (sniffed by its header) or a mysqldump."""
+    if not path.is_file():
+        raise DatabaseError(f"cannot read {path}: no such file")
+    try:
+        with path.open("rb") as probe:
+            head = probe.read(16)
+    except OSError as exc:
+        raise DatabaseError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if head.startswith(b"SQLite format 3\0"):
+        return _open_sqlite(path, prefix)
+    try:
+        dump = sqldump.read_dump(path, ALL_TABLES, prefix)
+    except sqldump.SqlDumpError as exc:
+        raise DatabaseError(f"{path} is not a readable SQL dump: {exc}") from None
+    return dump
+
+
+def _open_sqlite(path: Path, prefix: str) -> TableSource:
+    if not path.is_file():
+        raise DatabaseError(f"cannot open SQLite database {path}: no such file")
+    uri = f"file:{pathname2url(str(path.resolve()))}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+        conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"{path} is not a readable SQLite database: {exc}") from None
+    return _SqlSource(
+        conn,
+        label=str(path),
+        prefix=prefix,
+        quote='"',
+        errors=(sqlite3.Error,),
+        list_tables="SELECT name FROM sqlite_master WHERE type = 'table'",
+    )
+
+
+def _credentials(url: str, password_env: str, default_port: int) -> dict[str, Any]:
+    """Split a server URL; the password comes from the URL, else the env var."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or default_port
+    except ValueError:
+        raise DatabaseError(f"malformed database URL {scrub_url(url)}") from None
+    database = unquote(parts.path.lstrip("/"))
+    if not parts.hostname or not database:
+        raise DatabaseError(f"database URL {scrub_url(url)} needs a host and a database name")
+    password = unquote(parts.password) if parts.password is not None else None
+    if password is None:
+        password = os.environ.get(password_env) or None
+    return {
+        "host": parts.hostname,
+        "port": port,
+        "user": unquote(parts.username) if parts.username else None,
+        "password": password,
+        "database": database,
+    }
+
+
+def _connect_failed(url: str, exc: BaseException, password: str | None) -> DatabaseError:
+    """A connection error message with the password scrubbed, just in case."""
+    detail = " ".join(str(exc).split())
+    if password:
+        detail = detail.replace(password, "***")
+    return DatabaseError(f"cannot connect to {scrub_url(url)}: {detail}")
+
+
+def _connect_mysql(url: str, prefix: str, password_env: str) -> TableSource:
+    try:
+        import pymysql  # type: ignore[import-untyped]
+    except ImportError:
+        raise DatabaseError(
+            "reading MySQL/MariaDB databases needs PyMySQL: pip install drupalscan[mysql]"
+        ) from None
+    cred = _credentials(url, password_env, 3306)
+    try:
+        conn = pymysql.connect(
+            host=cred["host"],
+            port=cred["port"],
+            user=cred["user"] or "root",
+            password=cred["password"] or "",
+            database=cred["database"],
+            charset="utf8mb4",
+            connect_timeout=10,
+        )
+    except pymysql.Error as exc:
+        raise _connect_failed(url, exc, cred["password"]) from None
+    try:
+        with conn.cursor() as cur:
+            # Belt and braces: the reader only SELECTs, the server enforces it.
+            cur.execute("SET SESSION TRANSACTION READ ONLY")
+    except pymysql.Error:
+        pass  # servers too old for read-only transactions
+    return _SqlSource(
+        conn,
+        label=scrub_url(url),
+        prefix=prefix,
+        quote="`",
+        errors=(pymysql.Error,),
+        list_tables="SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = DATABASE()",
+    )
+
+
+def _connect_pgsql(url: str, prefix: str, password_env: str) -> TableSource:
+    try:
+        import psycopg2  # type: ignore[import-untyped]
+    except ImportError:
+        raise DatabaseError(
+            "reading PostgreSQL databases needs psycopg2: pip install drupalscan[pgsql]"
+        ) from None
+    cred = _credentials(url, password_env, 5432)
+    kwargs = {
+        "host": cred["host"],
+        "port": cred["port"],
+        "dbname": cred["database"],
+        "connect_timeout": 10,
+    }
+    if cred["user"]:
+        kwargs["user"] = cred["user"]
+    if cred["password"]:
+        kwargs["password"] = cred["password"]
+    try:
+        conn = psycopg2.connect(**kwargs)
+        conn.set_session(readonly=True, autocommit=True)
+    except psycopg2.Error as exc:
+        raise _connect_failed(url, exc, cred["password"]) from None
+    return _SqlSource(
+        conn,
+        label=scrub_url(url),
+        prefix=prefix,
+        quote='"',
+        errors=(psycopg2.Error,),
+        list_tables="SELECT table_name FROM information_schema.tables "
+        "WHERE table_schema = ANY (current_schemas(false))",
+    )
+
+
+class _SqlSource:
+    """`TableSource` over a DB-API connection (sqlite3, PyMySQL, psycopg2)."""
+
+    def __init__(
+        self,
+        conn: Any,
+        *,
+        label: str,
+        prefix: str,
+        quote: str,
+        errors: tuple[type[BaseException], ...],
+        list_tables: str,
+    ) -> None:
+        self.conn = conn
+        self.label = label
+        self.prefix = prefix
+        self.quote = quote
+        self.errors = errors
+        self.list_tables = list_tables
+        self._tables: set[str] | None = None
+        self._columns: dict[str, list[str]] = {}
+
+    def _run(self, sql: str) -> tuple[list[tuple[Any, ...]], list[str]]:
+        """Run one statement; driver errors become a `DatabaseError`."""
+        try:
+            cur = self.conn.cursor()
+            try:
+                cur.execute(sql)
+                names = [d[0] for d in cur.description or ()]
+                rows = [tuple(_plain(v) for v in row) for row in cur.fetchall()]
+            finally:
+                cur.close()
+        except self.errors as exc:
+            detail = " ".join(str(exc).split())
+            raise DatabaseError(f"reading {self.label} failed: {detail}") from None
+        return rows, names
+
+    def _name(self, table: str) -> str:
+        full = self.prefix + table
+        if not _IDENT.fullmatch(full):
+            raise DatabaseError(f"invalid table name {full!r}")
+        return f"{self.quote}{full}{self.quote}"
+
+    def tables(self) -> set[str]:
+        if self._tables is None:
+            rows, _ = self._run(self.list_tables)
+            names = {str(r[0]) for r in rows}
+            self._tables = {n[len(self.prefix) :] for n in names if n.startswith(self.prefix)}
+        return self._tables
+
+    def columns(self, table: str) -> list[str]:
+        if table not in self._columns:
+            _, names = self._run(f"SELECT * FROM {self._name(table)} LIMIT 0")
+            self._columns[table] = [str(n) for n in names]
+        return list(self._columns[table])
+
+    def count(self, table: str) -> int:
+        rows, _ = self._run(f"SELECT COUNT(*) FROM {self._name(table)}")
+        return int(rows[0][0])
+
+    def select(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+        for c in columns:
+            if not _IDENT.fullmatch(c):
+                raise DatabaseError(f"invalid column name {c!r}")
+        cols = ", ".join(f"{self.quote}{c}{self.quote}" for c in columns)
+        rows, _ = self._run(f"SELECT {cols} FROM {self._name(table)}")
+        return rows
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except self.errors:
+            pass
+
+
+def _plain(value: Any) -> Any:
+    """psycopg2 returns bytea as memoryview; everything else is already plain."""
+    if isinstance(value, memoryview):
+        return value.tobytes()
+    return value
+
+
+def _text(value: Any) -> str:
+    """A column value as text: bytes decoded, stray surrogates replaced."""
+    if value is None:
+        return ""
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    text = str(value)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return text
+
+
+def _int(value: Any, default: int = 0) -> int:
+    """A column value as int; Drupal stores some flags as strings."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, (bytes, bytearray)):
+        value = value.decode("ascii", "replace")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            return default
+
+
+def _jsonable(value: Any) -> Any:
+    """Decoded PHP data made JSON-native (bytes to text, keys to str)."""
+    if isinstance(value, (bytes, bytearray)):
+        return _text(value)
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+class _Reader:
+    """Turns a `TableSource` into `DatabaseFacts`; the same for every route."""
+
+    def __init__(self, source: TableSource) -> None:
+        self.src = source
+        self.warnings: list[str] = list(getattr(source, "warnings", []))
+        self.present = source.tables()
+
+    def rows(self, table: str, columns: Sequence[str]) -> list[dict[str, Any]]:
+        """Rows as dicts; columns the table lacks read as None."""
+        if table not in self.present:
+            return []
+        spec = ALL_TABLES.get(table)
+        assert spec is not None and all(c in spec for c in columns), (table, columns)
+        have = set(self.src.columns(table))
+        cols = [c for c in columns if c in have]
+        if not cols:
+            return []
+        empty = dict.fromkeys(columns)
+        return [
+            {**empty, **dict(zip(cols, row, strict=True))} for row in self.src.select(table, cols)
+        ]
+
+    def unserialize(self, value: Any, where: str) -> Any:
+        """Decode PHP data; a bad value is a warning, not a failure."""
+        if value is None or value == b"" or value == "":
+            return None
+        try:
+            return phpserial.loads(value)
+        except phpserial.PhpSerialError as exc:
+            self.warnings.append(f"cannot decode {where}: {exc}")
+            return None
+
+    def read(self) -> DatabaseFacts:
+        if "system" not in self.present:
+            raise DatabaseError(f"{self.src.label} is not a Drupal 7 database (no system table)")
+        extensions, major, core = self.extensions()
+        if major and major < 7:
+            self.warnings.append(
+                f"Drupal {major} database: read from node_type, CCK and Drupal 6 tables; "
+                "fields, text formats and counts may be incomplete"
+            )
+        elif major and major > 7:
+            self.warnings.append(f"Drupal {major} database: this reader targets Drupal 7")
+        d7 = "field_config" in self.present or major == 7
+        missing = sorted(t for t in D7_TABLES if t not in self.present) if d7 else []
+        essential = {"node_type", "node", "variable", "users", "field_config"}
+        for table in missing:
+            if table in essential:
+                self.warnings.append(f"table {table} is missing")
+        variables = self.variables()
+        settings = self.settings(variables)
+        if core:
+            settings["drupal_version"] = core
+        if major:
+            settings["drupal_major"] = major
+        formats = self.text_formats() if d7 else self.text_formats_d6()
+        php_formats = [f["format"] for f in formats if PHP_FILTER in f["filters"]]
+        php = extensions.get("php")
+        return DatabaseFacts(
+            extensions=extensions,
+            content_types=self.content_types(d7),
+            vocabularies=self.vocabularies(),
+            counts=self.counts(),
+            settings=settings,
+            text_formats=formats,
+            php_filter={
+                "module_enabled": bool(php and php.enabled),
+                "formats": php_formats,
+                "nodes_using": sum(f["nodes_using"] for f in formats if f["format"] in php_formats),
+                "comments_using": sum(
+                    f.get("comments_using", 0) for f in formats if f["format"] in php_formats
+                ),
+            },
+            languages=self.languages(settings),
+            menus=sorted(_text(r["menu_name"]) for r in self.rows("menu_custom", ["menu_name"])),
+            roles=[
+                _text(r["name"])
+                for r in sorted(self.rows("role", ["rid", "name"]), key=lambda r: _int(r["rid"]))
+            ],
+            views=(
+                sorted(_text(r["name"]) for r in self.rows("views_view", ["name"]))
+                if "views_view" in self.present
+                else None
+            ),
+            webforms=self.src.count("webform") if "webform" in self.present else None,
+            missing_tables=missing,
+            warnings=self.warnings,
+        )
+
+    def extensions(self) -> tuple[dict[str, ExtensionState], int | None, str | None]:
+        """Extensions from ``system``, plus the core major and version it implies."""
+        rows = self.rows("system", ["filename", "name", "type", "status", "schema_version", "info"])
+        result: dict[str, ExtensionState] = {}
+        major: int | None = None
+        core: str | None = None
+        for row in sorted(rows, key=lambda r: _text(r["filename"])):
+            name = _text(row["name"])
+            filename = _text(row["filename"])
+            kind = _text(row["type"])
+            if kind == "module" and filename.endswith(".profile"):
+                kind = "profile"
+            info = self.unserialize(row["info"], f"system.info of {name}")
+            if not isinstance(info, dict):
+                info = {}
+            schema = row["schema_version"]
+            ext = ExtensionState(
+                name=name,
+                type=kind,
+                enabled=_int(row["status"]) == 1,
+                schema_version=None if schema is None else _int(schema),
+                filename=filename,
+                label=_text(info.get("name", "")),
+                version=_text(info["version"]) if info.get("version") else None,
+                project=_text(info["project"]) if info.get("project") else None,
+                package=_text(info.get("package", "")),
+                dependencies=[
+                    _text(d) for d in _as_list(info.get("dependencies")) if isinstance(d, str)
+                ],
+            )
+            previous = result.get(name)
+            # The same name twice means a copy moved on disk; the enabled
+            # (or else the first) row is the one Drupal uses.
+            if previous is None or (ext.enabled and not previous.enabled):
+                result[name] = ext
+            if name == "system" and kind == "module":
+                if ext.schema_version and ext.schema_version > 0:
+                    major = ext.schema_version // 1000
+                if ext.version:
+                    core = ext.version
+        if core and major is None and core[:1].isdigit():
+            major = int(core.split(".")[0])
+        return dict(sorted(result.items())), major, core
+
+    def variables(self) -> dict[str, Any]:
+        """Decoded variables, secrets never even decoded."""
+        out: dict[str, Any] = {}
+        for row in self.rows("variable", ["name", "value"]):
+            name = _text(row["name"])
+            if is_secret(name) or (name not in SETTINGS and name != "language_default"):
+                continue
+            value = self.unserialize(row["value"], f"variable {name}")
+            if value is not None:  # unset, or undecodable (already warned)
+                out[name] = _jsonable(value)
+        return out
+
+    def settings(self, variables: Mapping[str, Any]) -> dict[str, object]:
+        settings: dict[str, object] = {}
+        for name in SETTINGS:
+            if name in variables and not is_secret(name):
+                value = variables[name]
+                if name in (
+                    "clean_url",
+                    "cache",
+                    "maintenance_mode",
+                    "preprocess_css",
+                    "preprocess_js",
+                ):
+                    value = bool(_int(value))
+                settings[name] = value
+        default = variables.get("language_default")
+        if isinstance(default, dict) and default.get("language"):
+            settings["language_default"] = _text(default["language"])
+        else:
+            # Drupal falls back to English when the variable was never set.
+            settings["language_default"] = "en"
+        return settings
+
+    def content_types(self, d7: bool) -> list[ContentType]:
+        counts = Counter(_text(r["type"]) for r in self.rows("node", ["type"]))
+        types: dict[str, ContentType] = {}
+        fields = self.fields_d7() if d7 else self.fields_d6()
+        for row in self.rows("node_type", ["type", "name", "module", "disabled"]):
+            name = _text(row["type"])
+            types[name] = ContentType(
+                name=name,
+                label=_text(row["name"]),
+                count=counts.get(name, 0),
+                fields=fields.get(name, []),
+                module=_text(row["module"]) or "node",
+            )
+        for name, n in counts.items():
+            if name not in types:
+                self.warnings.append(f"{n} nodes of type {name!r}, which node_type lacks")
+                types[name] = ContentType(name=name, count=n, fields=fields.get(name, []))
+        return [types[k] for k in sorted(types)]
+
+    def fields_d7(self) -> dict[str, list[Field]]:
+        """Node field instances by bundle, typed from their field_config."""
+        configs: dict[Any, dict[str, Any]] = {}
+        by_name: dict[str, dict[str, Any]] = {}
+        cols = ["id", "field_name", "type", "module", "cardinality", "deleted"]
+        for row in self.rows("field_config", cols):
+            if _int(row["deleted"]):
+                continue
+            configs[_int(row["id"])] = row
+            by_name[_text(row["field_name"])] = row
+        result: dict[str, list[Field]] = {}
+        cols = ["id", "field_id", "field_name", "entity_type", "bundle", "data", "deleted"]
+        instances = self.rows("field_config_instance", cols)
+        for row in sorted(instances, key=lambda r: _int(r["id"])):
+            if _int(row["deleted"]) or _text(row["entity_type"]) != "node":
+                continue
+            name = _text(row["field_name"])
+            config = configs.get(_int(row["field_id"], -1)) or by_name.get(name)
+            if config is None:
+                self.warnings.append(f"field instance {name} has no field_config row")
+                config = {}
+            data = self.unserialize(row["data"], f"field_config_instance.data of {name}")
+            data = data if isinstance(data, dict) else {}
+            bundle = _text(row["bundle"])
+            result.setdefault(bundle, []).append(
+                Field(
+                    name=name,
+                    type=_text(config.get("type")),
+                    module=_text(config.get("module")),
+                    label=_text(data.get("label", "")),
+                    cardinality=_int(config.get("cardinality"), 1),
+                    required=bool(_int(data.get("required"))),
+                )
+            )
+        return result
+
+    def fields_d6(self) -> dict[str, list[Field]]:
+        """CCK fields (Drupal 6): content_node_field + content_node_field_instance."""
+        configs = {
+            _text(r["field_name"]): r
+            for r in self.rows(
+                "content_node_field", ["field_name", "type", "module", "multiple", "required"]
+            )
+        }
+        result: dict[str, list[Field]] = {}
+        instances = self.rows(
+            "content_node_field_instance", ["field_name", "type_name", "label", "weight"]
+        )
+        for row in sorted(instances, key=lambda r: (_int(r["weight"]), _text(r["field_name"]))):
+            name = _text(row["field_name"])
+            config = configs.get(name, {})
+            multiple = _int(config.get("multiple"))
+            result.setdefault(_text(row["type_name"]), []).append(
+                Field(
+                    name=name,
+                    type=_text(config.get("type")),
+                    module=_text(config.get("module")),
+                    label=_text(row["label"]),
+                    cardinality=1 if multiple == 0 else (-1 if multiple == 1 else multiple),
+                    required=bool(_int(config.get("required"))),
+                )
+            )
+        return result
+
+    def vocabularies(self) -> list[Vocabulary]:
+        if "taxonomy_vocabulary" in self.present:
+            vocabs = self.rows("taxonomy_vocabulary", ["vid", "name", "machine_name"])
+            terms = Counter(_int(r["vid"]) for r in self.rows("taxonomy_term_data", ["vid"]))
+        else:
+            vocabs = self.rows("vocabulary", ["vid", "name"])
+            terms = Counter(_int(r["vid"]) for r in self.rows("term_data", ["vid"]))
+        result = [
+            Vocabulary(
+                name=_text(v.get("machine_name")) or f"vocabulary_{_int(v['vid'])}",
+                label=_text(v["name"]),
+                terms=terms.get(_int(v["vid"]), 0),
+            )
+            for v in vocabs
+        ]
+        return sorted(result, key=lambda v: v.name)
+
+    def counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        plain = {
+            "comments": ("comment", "comments"),
+            "files": ("file_managed", "files"),
+            "aliases": ("url_alias",),
+            "node_revisions": ("node_revision", "node_revisions"),
+            "webforms": ("webform",),
+        }
+        for key, tables in plain.items():
+            for table in tables:
+                if table in self.present:
+                    counts[key] = self.src.count(table)
+                    break
+        if "node" in self.present:
+            nodes = self.rows("node", ["status"])
+            counts["nodes"] = len(nodes)
+            counts["nodes_published"] = sum(1 for r in nodes if _int(r["status"]) == 1)
+        if "users" in self.present:
+            users = [r for r in self.rows("users", ["uid", "status"]) if _int(r["uid"]) > 0]
+            counts["users"] = len(users)
+            counts["users_blocked"] = sum(1 for r in users if _int(r["status"]) == 0)
+        for key, table in (
+            ("roles", "role"),
+            ("menus", "menu_custom"),
+            ("content_types", "node_type"),
+        ):
+            if table in self.present:
+                counts[key] = self.src.count(table)
+        for key, tables in {
+            "terms": ("taxonomy_term_data", "term_data"),
+            "vocabularies": ("taxonomy_vocabulary", "vocabulary"),
+        }.items():
+            for table in tables:
+                if table in self.present:
+                    counts[key] = self.src.count(table)
+                    break
+        return dict(sorted(counts.items()))
+
+    def _format_usage(self, table: str, column: str) -> Counter[str]:
+        """Entities per text format in a text field's data table."""
+        seen: dict[str, set[Any]] = {}
+        for r in self.rows(table, ["entity_type", "entity_id", column, "deleted"]):
+            if _int(r["deleted"]) or _text(r["entity_type"]) not in ("node", "comment"):
+                continue
+            if r[column] is None:
+                continue
+            seen.setdefault(_text(r[column]), set()).add(r["entity_id"])
+        return Counter({fmt: len(ids) for fmt, ids in seen.items()})
+
+    def text_formats(self) -> list[dict[str, Any]]:
+        nodes = self._format_usage("field_data_body", "body_format")
+        comments = self._format_usage("field_data_comment_body", "comment_body_format")
+        filters: dict[str, list[tuple[int, str]]] = {}
+        for r in self.rows("filter", ["format", "module", "name", "status", "weight"]):
+            if _int(r["status"]) == 1:
+                filters.setdefault(_text(r["format"]), []).append(
+                    (_int(r["weight"]), _text(r["name"]))
+                )
+        result = []
+        for r in self.rows("filter_format", ["format", "name", "status", "weight"]):
+            fmt = _text(r["format"])
+            entry: dict[str, Any] = {
+                "format": fmt,
+                "name": _text(r["name"]),
+                "status": _int(r["status"], 1),
+                "filters": [name for _, name in sorted(filters.get(fmt, []))],
+                "nodes_using": nodes.get(fmt, 0),
+            }
+            if "field_data_comment_body" in self.present:
+                entry["comments_using"] = comments.get(fmt, 0)
+            result.append(entry)
+        return sorted(result, key=lambda f: f["format"])
+
+    def text_formats_d6(self) -> list[dict[str, Any]]:
+        """Drupal 6: numeric formats, filters by module/delta, body format per revision."""
+        current = {_int(r["vid"]) for r in self.rows("node", ["vid"])}
+        usage = Counter(
+            str(_int(r["format"]))
+            for r in self.rows("node_revisions", ["nid", "vid", "format"])
+            if _int(r["vid"]) in current
+        )
+        filters: dict[str, list[tuple[int, str]]] = {}
+        for r in self.rows("filters", ["format", "module", "delta", "weight"]):
+            module, delta = _text(r["module"]), _int(r["delta"])
+            # In Drupal 6 the PHP evaluator is filter 0 of the php module.
+            name = PHP_FILTER if (module, delta) == ("php", 0) else f"{module}/{delta}"
+            filters.setdefault(str(_int(r["format"])), []).append((_int(r["weight"]), name))
+        result = []
+        for r in self.rows("filter_formats", ["format", "name"]):
+            fmt = str(_int(r["format"]))
+            result.append(
+                {
+                    "format": fmt,
+                    "name": _text(r["name"]),
+                    "status": 1,
+                    "filters": [name for _, name in sorted(filters.get(fmt, []))],
+                    "nodes_using": usage.get(fmt, 0),
+                }
+            )
+        return sorted(result, key=lambda f: f["format"])
+
+    def languages(self, settings: Mapping[str, object]) -> list[str]:
+        rows = self.rows("languages", ["language", "enabled", "weight"])
+        if not rows:
+            return [str(settings.get("language_default", "en"))]
+        enabled = [r for r in rows if _int(r["enabled"], 1) == 1]
+        enabled.sort(key=lambda r: (_int(r["weight"]), _text(r["language"])))
+        return [_text(r["language"]) for r in enabled]
+
+
+def _as_list(value: Any) -> list[Any]:
+    """PHP arrays decode to a list or a dict; either way, its values."""
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, list):
+        return value
+    return []

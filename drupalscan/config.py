@@ -1,0 +1,107 @@
+"""Project settings: defaults, and the optional `drupalscan.toml`.
+
+A consultant keeps one `drupalscan.toml` per client engagement, beside the
+store.  Everything in it is optional:
+
+    [report]
+    client = "Northwind Traders"     # cover page
+    agency = "Acme Digital"
+    logo = "acme.svg"                # SVG or PNG, inlined into the report
+
+    [cost]
+    rate = 120                       # blended hourly rate
+    currency = "EUR"
+
+    [rules]
+    select = []                      # only these rule ids (empty: all)
+    ignore = ["D7-SITE-006"]         # never these
+
+    [rules.settings.D7-CT-002]       # per-rule thresholds
+    threshold = 20000
+
+    [effort.D7-CUS-001]              # per-rule hours per unit, the agency's own rates
+    low = 10
+    high = 30
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_STORE = "drupalscan.db"
+"""Where collected work is kept unless --store says otherwise."""
+
+DEFAULT_CONFIG = "drupalscan.toml"
+"""Read from the current directory when present and --config is not given."""
+
+
+class ConfigError(ValueError):
+    """The config file is unreadable or has a value of the wrong type."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Everything a run may be told, with documented defaults."""
+
+    client: str = ""
+    agency: str = ""
+    logo: str = ""
+    rate: float | None = None
+    currency: str = "EUR"
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    effort: dict[str, dict[str, float]] = field(default_factory=dict)
+    source: str = ""
+    """The file these settings came from, if any."""
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Read `drupalscan.toml` (explicit path, or the default one if present)."""
+    if path is None:
+        default = Path(DEFAULT_CONFIG)
+        if not default.is_file():
+            return Settings()
+        path = default
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    report = _table(data, "report", path)
+    cost = _table(data, "cost", path)
+    rules = _table(data, "rules", path)
+    effort = _table(data, "effort", path)
+    try:
+        rate = cost.get("rate")
+        return Settings(
+            client=str(report.get("client", "")),
+            agency=str(report.get("agency", "")),
+            logo=str(report.get("logo", "")),
+            rate=float(rate) if rate is not None else None,
+            currency=str(cost.get("currency", "EUR")),
+            select=tuple(str(r) for r in rules.get("select", [])),
+            ignore=tuple(str(r) for r in rules.get("ignore", [])),
+            rule_settings={str(k): dict(v) for k, v in rules.get("settings", {}).items()},
+            effort={
+                str(k): {"low": float(v["low"]), "high": float(v["high"])}
+                for k, v in effort.items()
+            },
+            source=str(path),
+        )
+    except (TypeError, ValueError, KeyError, AttributeError) as exc:
+        raise ConfigError(f"{path}: a value has the wrong type ({exc})") from None
+
+
+def _table(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: [{key}] must be a table")
+    return value

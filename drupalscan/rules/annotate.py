@@ -1,0 +1,34 @@
+"""Copy the knowledge base's verdict onto each module of a site.
+
+Done once, right after collection, so that stored inventories and every
+output carry each module's `status`, `replacement` and where that came from;
+the rules then match on plain facts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drupalscan.inventory import model
+
+
+def annotate_site(site: model.Site, kb: Any) -> model.Site:
+    """The site with every module's status, replacement and source filled in."""
+    modules = []
+    for mod in site.modules:
+        verdict = kb.verdict(mod.name, mod.project, mod.type)
+        mod_type = mod.type
+        if mod_type == "unknown" and kb.is_core(mod.name):
+            mod_type = "core"
+        elif mod_type == "unknown" and kb.project_for_module(mod.name):
+            mod_type = "contrib"
+        modules.append(
+            model.replace(
+                mod,
+                type=mod_type,
+                status=verdict.status,
+                replacement=verdict.replacement,
+                status_source=verdict.source,
+            )
+        )
+    return model.replace(site, modules=modules)

@@ -1,0 +1,144 @@
+"""Run rules over an inventory and produce findings with effort ranges."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from drupalscan.config import Settings
+from drupalscan.inventory import model
+from drupalscan.rules import matchers
+from drupalscan.rules.facts import SubjectFacts, subjects
+from drupalscan.rules.model import Rule
+from drupalscan.rules.predicates import PREDICATES
+
+SEVERITY_ORDER = {s: i for i, s in enumerate(model.SEVERITIES)}
+
+
+class _Facts(dict[str, Any]):
+    """Message formatting that shows a missing fact as '?' instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def select_rules(rules: Iterable[Rule], select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
+    """Apply --select/--ignore (by id or alias)."""
+
+    def named(rule: Rule, names: Sequence[str]) -> bool:
+        return rule.id in names or any(a in names for a in rule.aliases)
+
+    return [r for r in rules if (not select or named(r, select)) and not named(r, ignore)]
+
+
+def _resolve(spec: Any, settings: Mapping[str, Any]) -> Any:
+    """Replace ``"$name"`` values in a match table by the rule's settings."""
+    if isinstance(spec, dict):
+        return {k: _resolve(v, settings) for k, v in spec.items()}
+    if isinstance(spec, list):
+        return [_resolve(v, settings) for v in spec]
+    if isinstance(spec, str) and spec.startswith("$"):
+        return settings[spec[1:]]
+    return spec
+
+
+def quantity(rule: Rule, facts: Mapping[str, Any]) -> float:
+    """How many effort units one finding of this rule stands for."""
+    per = rule.effort.per
+    if per == "kloc":
+        qty = float(facts.get("kloc") or 0)
+    elif per == "1000_nodes":
+        qty = float(facts.get("count") or facts.get("nodes") or 0) / 1000
+    elif per == "template":
+        qty = float(facts.get("templates") or 0)
+    elif per == "use":
+        qty = float(facts.get("uses") or 0)
+    else:
+        qty = 1.0
+    return max(rule.effort.min, qty)
+
+
+def evaluate(
+    rule: Rule, site: model.Site, kb: Any, settings: Settings | None = None
+) -> list[model.Finding]:
+    """All findings of one rule on one site."""
+    settings = settings or Settings()
+    rule_settings = {**rule.settings, **settings.rule_settings.get(rule.id, {})}
+    spec = _resolve(rule.match, rule_settings) if rule.match else None
+    rates = settings.effort.get(rule.id, {"low": rule.effort.low, "high": rule.effort.high})
+    out = []
+    for subject in subjects(rule.applies_to, site, kb):
+        evidence = _fires(rule, subject, site, rule_settings, kb, spec)
+        if evidence is None:
+            continue
+        qty = quantity(rule, subject.facts)
+        facts = _Facts(subject.facts)
+        facts.update(rule_settings)
+        out.append(
+            model.Finding(
+                rule=rule.id,
+                severity=rule.severity,
+                site=site.id,
+                subject=model.Subject(kind=subject.kind, name=subject.name),
+                message=string.Formatter().vformat(rule.message, (), facts),
+                category=rule.category,
+                evidence=evidence,
+                effort_hours=model.Effort(
+                    low=round(rates["low"] * qty, 1), high=round(rates["high"] * qty, 1)
+                ),
+                remedy=string.Formatter().vformat(rule.remedy, (), facts),
+                references=list(rule.references),
+            )
+        )
+    return out
+
+
+def _fires(
+    rule: Rule,
+    subject: SubjectFacts,
+    site: model.Site,
+    rule_settings: Mapping[str, Any],
+    kb: Any,
+    spec: Any,
+) -> list[str] | None:
+    """Evidence when the rule fires on the subject, None when it does not."""
+    if rule.predicate:
+        found = PREDICATES[rule.predicate](
+            subject.facts, subject.obj, site, dict(rule_settings), kb
+        )
+        return (subject.evidence + found) if found else None
+    if matchers.matches(spec or {}, subject.facts):
+        return subject.evidence or [_default_evidence(subject)]
+    return None
+
+
+def _default_evidence(subject: SubjectFacts) -> str:
+    """Where the subject was seen: its path, or the site it belongs to."""
+    path = subject.facts.get("path")
+    if path:
+        return str(path)
+    return str(subject.facts.get("source", subject.name))
+
+
+def run_checks(
+    inventory: model.Inventory,
+    rules: Iterable[Rule],
+    kb: Any,
+    settings: Settings | None = None,
+) -> list[model.Finding]:
+    """Every finding of every selected rule on every site, most severe first."""
+    settings = settings or Settings()
+    chosen = select_rules(rules, settings.select, settings.ignore)
+    findings = [
+        f for site in inventory.sites for rule in chosen for f in evaluate(rule, site, kb, settings)
+    ]
+    return sort_findings(findings)
+
+
+def sort_findings(findings: Iterable[model.Finding]) -> list[model.Finding]:
+    """Stable report order: severity, site, rule, subject."""
+    return sorted(
+        findings,
+        key=lambda f: (SEVERITY_ORDER.get(f.severity, 9), f.site, f.rule, f.subject.name),
+    )

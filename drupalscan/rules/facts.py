@@ -1,0 +1,166 @@
+"""Flatten inventory entities into the plain facts rules match against.
+
+Rules never see dataclasses: each subject becomes a dict of named facts
+(`status`, `kloc`, `count`, ...), which keeps the ``[match]`` language tiny
+and lets a rule's message template name any fact.  The subject object and its
+site travel alongside for predicates and evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from drupalscan.inventory import model
+from drupalscan.rules.matchers import version_key
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectFacts:
+    """One thing a rule can fire on."""
+
+    kind: str
+    name: str
+    facts: dict[str, Any]
+    evidence: list[str]
+    obj: Any
+
+
+def site_facts(site: model.Site, kb: Any) -> dict[str, Any]:
+    """Facts about a whole site."""
+    major = None
+    behind = 0
+    latest = None
+    if site.core_version and site.core_version[:1] in ("6", "7"):
+        major = int(site.core_version[:1])
+        latest = kb.latest_core(major)
+        releases = kb.core_releases(major)
+        if latest and version_key(site.core_version) < version_key(latest):
+            behind = sum(
+                1
+                for r in releases
+                if version_key(site.core_version) < version_key(r) <= version_key(latest)
+            )
+    php = site.settings.get("php_filter", {}) if isinstance(site.settings, dict) else {}
+    nodes = site.counts.get("nodes")
+    if nodes is None and site.content_types:
+        nodes = sum(ct.count or 0 for ct in site.content_types)
+    return {
+        "name": site.name or site.source,
+        "source": site.source,
+        "kind": site.kind,
+        "origin": site.origin,
+        "is_drupal": site.kind.startswith("drupal"),
+        "core_version": site.core_version,
+        "core_major": major,
+        "core_latest": latest,
+        "core_behind": behind,
+        "multisite_count": len([m for m in site.multisite if m.startswith("sites/")]),
+        "multisite": ", ".join(site.multisite),
+        "nodes": nodes,
+        "pages": site.pages,
+        "php_filter_enabled": bool(php.get("module_enabled")),
+        "php_formats": ", ".join(php.get("formats", [])),
+        "php_nodes": int(php.get("nodes_using", 0) or 0),
+        "content_types": len(site.content_types),
+        "templates": len(site.templates),
+    }
+
+
+def subjects(applies_to: str, site: model.Site, kb: Any) -> Iterator[SubjectFacts]:
+    """Every subject of one kind in a site, with its facts."""
+    if applies_to == "site":
+        facts = site_facts(site, kb)
+        yield SubjectFacts("site", facts["name"], facts, [], site)
+    elif applies_to == "module":
+        for mod in site.modules:
+            yield SubjectFacts("module", mod.name, module_facts(mod), [], mod)
+    elif applies_to == "theme":
+        for theme in site.themes:
+            yield SubjectFacts("theme", theme.name, theme_facts(theme, site), [], theme)
+    elif applies_to == "content_type":
+        for ct in site.content_types:
+            yield SubjectFacts("content_type", ct.name, content_type_facts(ct), [], ct)
+    elif applies_to == "api_use":
+        yield from api_use_subjects(site, kb)
+
+
+def module_facts(mod: model.Module) -> dict[str, Any]:
+    """Facts about one module."""
+    code = mod.code or model.CodeFacts()
+    return {
+        "name": mod.name,
+        "label": mod.label or mod.name,
+        "project": mod.project or mod.name,
+        "type": mod.type,
+        "status": mod.status,
+        "enabled": mod.enabled,
+        "version": mod.version,
+        "replacement": mod.replacement or "",
+        "status_source": mod.status_source,
+        "path": mod.path or "(seen from outside)",
+        "patches": len(mod.patches),
+        "copies": 1 + len(mod.other_paths),
+        "other_paths": ", ".join(mod.other_paths),
+        "php_files": code.php_files,
+        "php_lines": code.php_lines,
+        "kloc": round(code.php_lines / 1000, 2),
+        "hooks": len(code.hooks),
+        "api_uses": len(code.api_uses),
+        "seen_from_outside": bool(mod.evidence) and not mod.path,
+    }
+
+
+def theme_facts(theme: model.Theme, site: model.Site) -> dict[str, Any]:
+    """Facts about one theme."""
+    code = theme.code or model.CodeFacts()
+    return {
+        "name": theme.name,
+        "label": theme.label or theme.name,
+        "type": theme.type,
+        "enabled": theme.enabled,
+        "default": theme.default or site.settings.get("theme_default") == theme.name,
+        "engine": theme.engine,
+        "base_theme": theme.base_theme or "",
+        "path": theme.path or "(seen from outside)",
+        "templates": len(code.templates),
+        "php_lines": code.php_lines,
+        "kloc": round(code.php_lines / 1000, 2),
+    }
+
+
+def content_type_facts(ct: model.ContentType) -> dict[str, Any]:
+    """Facts about one content type."""
+    return {
+        "name": ct.name,
+        "label": ct.label or ct.name,
+        "count": ct.count,
+        "fields": len(ct.fields),
+        "field_types": sorted({f.type for f in ct.fields}),
+        "field_modules": sorted({f.module for f in ct.fields if f.module}),
+    }
+
+
+def api_use_subjects(site: model.Site, kb: Any) -> Iterator[SubjectFacts]:
+    """One subject per (custom extension, changed API symbol), with file:line evidence."""
+    entries = {e.symbol: e for e in kb.api_entries()}
+    for ext in (*site.modules, *site.themes):
+        if ext.code is None:
+            continue
+        by_symbol: dict[str, list[model.ApiUse]] = {}
+        for use in ext.code.api_uses:
+            by_symbol.setdefault(use.symbol, []).append(use)
+        for symbol, uses in sorted(by_symbol.items()):
+            entry = entries.get(symbol)
+            facts = {
+                "name": symbol,
+                "symbol": symbol,
+                "extension": ext.name,
+                "uses": len(uses),
+                "api_severity": entry.severity if entry else "medium",
+                "replacement": entry.replacement if entry else "",
+                "change_record": entry.change_record if entry else "",
+            }
+            evidence = [f"{u.file}:{u.line}" for u in uses]
+            yield SubjectFacts("code", f"{ext.name}: {symbol}", facts, evidence, ext)

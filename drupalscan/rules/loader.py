@@ -1,0 +1,137 @@
+"""Load and validate the rule files shipped in `checks/`.
+
+A bad rule is an error at load time, never a silent no-op at check time:
+unknown keys, a malformed id, a duplicate id or alias, an unknown severity,
+effort unit or predicate, a non-https reference, a message naming a fact the
+subject does not have.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from drupalscan.inventory.model import SEVERITIES
+from drupalscan.rules import matchers
+from drupalscan.rules.model import APPLIES_TO, EFFORT_PER, RULE_ID, EffortSpec, Rule
+from drupalscan.rules.predicates import PREDICATES
+
+REQUIRED = {"id", "title", "applies_to", "severity", "category", "effort", "rationale", "remedy"}
+OPTIONAL = {"references", "match", "predicate", "confidence", "aliases", "settings", "message"}
+
+
+class RuleError(ValueError):
+    """A rule file that does not validate; the message names the file."""
+
+
+def _rule_files() -> list[tuple[str, str]]:
+    """(name, text) of every shipped rule file, in name order."""
+    root = resources.files("drupalscan.checks")
+    files = [f for f in root.iterdir() if f.name.endswith(".toml")]
+    return [(f.name, f.read_text(encoding="utf-8")) for f in sorted(files, key=lambda f: f.name)]
+
+
+def parse_rule(name: str, text: str) -> Rule:
+    """Parse and validate one rule file's text."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{name}: not valid TOML ({exc})") from None
+    return _build(name, data)
+
+
+def _build(name: str, data: dict[str, Any]) -> Rule:
+    def fail(msg: str) -> RuleError:
+        return RuleError(f"{name}: {msg}")
+
+    missing = REQUIRED - set(data)
+    if missing:
+        raise fail(f"missing key(s) {sorted(missing)}")
+    unknown = set(data) - REQUIRED - OPTIONAL
+    if unknown:
+        raise fail(f"unknown key(s) {sorted(unknown)}")
+    if not RULE_ID.match(data["id"]):
+        raise fail(f"id {data['id']!r} does not look like D7-MOD-001")
+    if data["applies_to"] not in APPLIES_TO:
+        raise fail(f"applies_to must be one of {APPLIES_TO}")
+    if data["severity"] not in SEVERITIES:
+        raise fail(f"severity must be one of {SEVERITIES}")
+    effort = data["effort"]
+    if not isinstance(effort, dict) or effort.get("per", "finding") not in EFFORT_PER:
+        raise fail(f"effort needs low, high and per (one of {EFFORT_PER})")
+    try:
+        spec = EffortSpec(
+            low=float(effort["low"]),
+            high=float(effort["high"]),
+            per=effort.get("per", "finding"),
+            min=float(effort.get("min", 1.0)),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise fail("effort needs numeric low and high") from None
+    if not 0 <= spec.low <= spec.high:
+        raise fail("effort must have 0 <= low <= high")
+    has_match = "match" in data
+    has_pred = "predicate" in data
+    if has_match == has_pred:
+        raise fail("a rule needs exactly one of [match] or predicate")
+    if has_pred and data["predicate"] not in PREDICATES:
+        raise fail(f"unknown predicate {data['predicate']!r}")
+    if has_match:
+        try:
+            matchers.validate(data["match"])
+        except matchers.MatchSpecError as exc:
+            raise fail(str(exc)) from None
+    for ref in [data["remedy"], *data.get("references", [])]:
+        if ref.startswith("http") and not ref.startswith("https://"):
+            raise fail(f"link {ref!r} must use https")
+    for ref in data.get("references", []):
+        if not ref.startswith("https://"):
+            raise fail(f"reference {ref!r} must be an https link")
+    return Rule(
+        id=data["id"],
+        title=data["title"],
+        applies_to=data["applies_to"],
+        severity=data["severity"],
+        category=data["category"],
+        effort=spec,
+        rationale=" ".join(data["rationale"].split()),
+        remedy=" ".join(data["remedy"].split()),
+        message=data.get("message", data["title"]),
+        references=list(data.get("references", [])),
+        match=dict(data.get("match", {})),
+        predicate=data.get("predicate", ""),
+        confidence=data.get("confidence", "high"),
+        aliases=list(data.get("aliases", [])),
+        settings=dict(data.get("settings", {})),
+        path=name,
+    )
+
+
+def validate_all(rules: Iterable[Rule]) -> list[Rule]:
+    """Check ids and aliases are unique across the set."""
+    seen: dict[str, str] = {}
+    out = []
+    for rule in rules:
+        for key in (rule.id, *rule.aliases):
+            if key in seen:
+                raise RuleError(f"{rule.path}: id {key} already used by {seen[key]}")
+            seen[key] = rule.path
+        out.append(rule)
+    return out
+
+
+@cache
+def load_rules() -> tuple[Rule, ...]:
+    """Every shipped rule, validated, in id order."""
+    rules = [parse_rule(name, text) for name, text in _rule_files()]
+    return tuple(sorted(validate_all(rules), key=lambda r: r.id))
+
+
+def load_rule_dir(path: Path) -> list[Rule]:
+    """Rules from a folder (for tests and project-local rules)."""
+    rules = [parse_rule(p.name, p.read_text(encoding="utf-8")) for p in sorted(path.glob("*.toml"))]
+    return validate_all(rules)

@@ -1,0 +1,39 @@
+// Sorting and filtering for the report's tables. No network, no eval.
+(function () {
+  "use strict";
+  function cellValue(row, index) {
+    var cell = row.children[index];
+    if (!cell) { return ""; }
+    var raw = cell.getAttribute("data-sort") || cell.textContent.trim();
+    var num = parseFloat(raw.replace(/[^0-9.\-]/g, ""));
+    return (/^[\s\d.,\-–h€$£]+$/.test(raw) && !isNaN(num)) ? num : raw.toLowerCase();
+  }
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    table.querySelectorAll("th").forEach(function (th, index) {
+      th.addEventListener("click", function () {
+        var asc = th.getAttribute("aria-sort") !== "ascending";
+        table.querySelectorAll("th").forEach(function (other) { other.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = cellValue(a, index), y = cellValue(b, index);
+          if (x < y) { return asc ? -1 : 1; }
+          if (x > y) { return asc ? 1 : -1; }
+          return 0;
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
+      });
+    });
+  });
+  document.querySelectorAll("input.filter").forEach(function (input) {
+    var table = document.getElementById(input.getAttribute("data-table"));
+    if (!table) { return; }
+    input.addEventListener("input", function () {
+      var needle = input.value.toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        row.hidden = needle !== "" && row.textContent.toLowerCase().indexOf(needle) === -1;
+      });
+    });
+  });
+})();
