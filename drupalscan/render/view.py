@@ -286,7 +286,8 @@ def _site_view(
                 "evidence": [e.detail for e in m.evidence][:3],
             }
             for m in sorted(
-                site.modules,
+                # Hidden core test modules that nobody enabled are noise here.
+                (m for m in site.modules if not (m.hidden and m.type == "core" and not m.enabled)),
                 key=lambda m: (m.enabled is False, m.type != "custom", m.type != "contrib", m.name),
             )
         ],

@@ -31,4 +31,18 @@ def annotate_site(site: model.Site, kb: Any) -> model.Site:
                 status_source=verdict.source,
             )
         )
-    return model.replace(site, modules=modules)
+    themes = []
+    for theme in site.themes:
+        if theme.type == "unknown":
+            # Seen from outside: core themes are known by name; a theme on the
+            # drupal.org usage list is contrib; anything else is the site's own.
+            core = kb.core_module(theme.name)
+            if core is not None and core.type == "theme":
+                kind = "core"
+            elif kb.theme_rank(theme.name) is not None:
+                kind = "contrib"
+            else:
+                kind = "custom"
+            theme = model.replace(theme, type=kind)
+        themes.append(theme)
+    return model.replace(site, modules=modules, themes=themes)

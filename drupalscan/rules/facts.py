@@ -125,6 +125,7 @@ def theme_facts(theme: model.Theme, site: model.Site) -> dict[str, Any]:
         "base_theme": theme.base_theme or "",
         "path": theme.path or "(seen from outside)",
         "templates": len(code.templates),
+        "seen_from_outside": bool(theme.evidence) and not theme.path,
         "php_lines": code.php_lines,
         "kloc": round(code.php_lines / 1000, 2),
     }

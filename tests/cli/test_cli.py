@@ -1,0 +1,225 @@
+"""Every command on the example client, and the clear-error paths."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from drupalscan.cli import main
+from tests.conftest import COMMS_DB, COMMS_DOCROOT, NORTHWIND
+
+SECRETS = ("N0rthw1nd-Sup3r-S3cret!", "hash-salt-9f8e7d6c5b4a", "Ev3nts-Db-Pa55w0rd!")
+
+
+def run(*args: str, store: Path, input: str | None = None) -> tuple[int, str, str]:
+    runner = CliRunner()
+    result = runner.invoke(main, ["--store", str(store), "-q", *args], input=input)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def scanned(tmp_path: Path) -> Path:
+    store = tmp_path / "s.db"
+    code, out, err = run("scan", str(COMMS_DOCROOT), "--db", f"sqlite:///{COMMS_DB}", store=store)
+    assert code == 0, err
+    return store
+
+
+def test_every_command_has_help() -> None:
+    runner = CliRunner()
+    for command in ("scan", "crawl", "check", "plan", "report", "rules", "demo", "kb"):
+        result = runner.invoke(main, [command, "--help"])
+        assert result.exit_code == 0 and "Usage" in result.stdout, command
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0 and "drupalscan" in result.stdout
+
+
+def test_scan_json_contract(tmp_path: Path) -> None:
+    code, out, err = run(
+        "scan",
+        str(COMMS_DOCROOT),
+        "--db",
+        f"sqlite:///{COMMS_DB}",
+        "--json",
+        store=tmp_path / "s.db",
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["schema_version"] == 1
+    (site,) = data["sites"]
+    assert site["kind"] == "drupal7" and site["core_version"] == "7.98"
+    assert site["source"] == str(COMMS_DOCROOT.resolve())
+    mod = next(m for m in site["modules"] if m["name"] == "views")
+    assert {
+        "name",
+        "project",
+        "version",
+        "type",
+        "enabled",
+        "dependencies",
+        "path",
+        "status",
+    } <= set(mod)
+    assert mod["type"] == "contrib" and mod["enabled"] is True and mod["status"] == "in_core"
+    theme = next(t for t in site["themes"] if t["name"] == "comms")
+    assert theme["type"] == "custom" and theme["base_theme"] == "bartik"
+    news = next(c for c in site["content_types"] if c["name"] == "news")
+    assert news["count"] > 0 and {"name", "type", "module"} <= set(news["fields"][0])
+    assert not any(s in out for s in SECRETS)
+
+
+def test_scan_is_idempotent(scanned: Path) -> None:
+    code, _, _ = run("scan", str(COMMS_DOCROOT), "--db", f"sqlite:///{COMMS_DB}", store=scanned)
+    assert code == 0
+    import sqlite3
+
+    with sqlite3.connect(scanned) as db:
+        assert db.execute("select count(*) from sites").fetchone()[0] == 1
+
+
+def test_scan_with_drush_and_dump(tmp_path: Path, northwind_docroot: Path) -> None:
+    code, out, err = run(
+        "scan",
+        str(northwind_docroot),
+        "--drush",
+        str(NORTHWIND / "pm-list.json"),
+        "--json",
+        store=tmp_path / "a.db",
+    )
+    assert code == 0, err
+    mods = {m["name"]: m for m in json.loads(out)["sites"][0]["modules"]}
+    assert mods["views_content"]["enabled"] is False and mods["ctools"]["enabled"] is True
+    assert mods["masquerade"]["enabled"] is False
+    code, out, err = run(
+        "scan",
+        str(northwind_docroot),
+        "--db",
+        str(NORTHWIND / "northwind.sql.gz"),
+        "--json",
+        store=tmp_path / "b.db",
+    )
+    assert code == 0, err
+    site = json.loads(out)["sites"][0]
+    assert site["name"] == "Northwind HR Intranet"
+    assert {c["name"] for c in site["content_types"]} == {
+        "article",
+        "page",
+        "policy",
+        "job_posting",
+        "news",
+    }
+
+
+def test_check_json_and_table(scanned: Path) -> None:
+    code, out, err = run("check", "--json", store=scanned)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["schema_version"] == 1 and data["findings"]
+    f = data["findings"][0]
+    assert {"rule", "severity", "site", "subject", "message", "evidence", "effort_hours"} <= set(f)
+    assert {"kind", "name"} <= set(f["subject"]) and {"low", "high"} <= set(f["effort_hours"])
+    rules = {f["rule"] for f in data["findings"]}
+    assert {
+        "D7-SITE-001",
+        "D7-CUS-001",
+        "D7-THM-001",
+        "D7-MOD-008",
+        "D7-MOD-007",
+        "D7-API-001",
+    } <= rules
+    code, out, _ = run("check", "--select", "D7-SITE-001", store=scanned)
+    assert code == 0 and "D7-SITE-001" in out and "D7-CUS-001" not in out
+    code, _, _ = run("check", "--fail-on", "blocker", store=scanned)
+    assert code == 1
+
+
+def test_report_formats(scanned: Path, tmp_path: Path) -> None:
+    for fmt, name in (("html", "r.html"), ("json", "r.json"), ("md", "r.md"), ("csv", "csvdir")):
+        code, out, err = run("report", "--format", fmt, "-o", str(tmp_path / name), store=scanned)
+        assert code == 0, err
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert {"schema_version", "sites", "findings", "plan"} <= set(data)
+    assert {"target", "content_model", "waves", "effort_hours", "risks"} <= set(data["plan"])
+    assert sorted(p.name for p in (tmp_path / "csvdir").iterdir()) == [
+        "findings.csv",
+        "modules.csv",
+        "pages.csv",
+        "redirects.csv",
+    ]
+    for path in [
+        tmp_path / "r.html",
+        tmp_path / "r.json",
+        tmp_path / "r.md",
+        *(tmp_path / "csvdir").iterdir(),
+        scanned,
+    ]:
+        blob = path.read_bytes()
+        for secret in SECRETS:
+            assert secret.encode() not in blob, (path, secret)
+
+
+def test_rules_list_and_explain(tmp_path: Path) -> None:
+    code, out, _ = run("rules", store=tmp_path / "s.db")
+    assert code == 0 and "D7-MOD-001" in out and "D7-SITE-001" in out
+    code, out, _ = run("rules", "d7-site-001", store=tmp_path / "s.db")
+    assert code == 0 and "PHP filter" in out and "https://" in out
+    code, _, err = run("rules", "D7-XXX-999", store=tmp_path / "s.db")
+    assert code == 2 and "no rule" in err
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["scan", "/no/such/docroot"], "no such file or directory"),
+        (["scan", "{tmp}"], "not a Drupal docroot"),
+        (["scan", "{comms}", "--db", "sqlite:///{tmp}/garbage.sqlite"], "garbage.sqlite"),
+        (["scan", "{comms}", "--db", "sqlite:///{tmp}/nothere.sqlite"], "nothere.sqlite"),
+        (["crawl", "http://127.0.0.1:{port}/"], "127.0.0.1"),
+        (["crawl", "not-a-url"], "not a URL"),
+        (["plan", "/no/such/thing"], "no such file or directory"),
+        (["report"], "holds no site"),
+        (["check"], "holds no site"),
+        (["--config", "{tmp}/missing.toml", "report"], "no such config file"),
+    ],
+)
+def test_clear_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "garbage.sqlite").write_bytes(b"garbage" * 500)
+    subst = {"tmp": str(tmp_path), "comms": str(COMMS_DOCROOT), "port": str(free_port())}
+    argv = [a.format(**subst) for a in args]
+    code, out, err = run(*argv, store=tmp_path / "s.db")
+    assert code == 2, (argv, out, err)
+    assert message in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_bad_store_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not sqlite" * 100)
+    code, _, err = run("rules", store=bad)
+    assert code == 0  # rules do not need the store
+    code, _, err = run("report", store=bad)
+    assert code == 2 and "not a usable drupalscan store" in err
+
+
+def test_demo_writes_report(tmp_path: Path) -> None:
+    out = tmp_path / "demo.html"
+    code, stdout, err = run("demo", "-o", str(out), store=tmp_path / "d.db")
+    assert code == 0, err
+    assert str(out) in stdout
+    html = out.read_text()
+    for name in ("Northwind Communications", "Northwind HR Intranet", "Facilities"):
+        assert name in html
+    assert "Drupal 7" in html and "7.79" in html and "7.98" in html

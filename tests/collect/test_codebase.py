@@ -1,0 +1,170 @@
+"""The codebase scanner on the real Northwind tree and the Comms example docroot."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from drupalscan.collect.codebase import ScanError, find_docroot, scan_codebase
+from tests.conftest import COMMS_DOCROOT, NORTHWIND
+
+
+def test_northwind_extensions_match_ground_truth(northwind_docroot: Path) -> None:
+    facts = scan_codebase(northwind_docroot)
+    truth = {
+        m["name"]: m for m in json.loads((NORTHWIND / "FACTS.json").read_text())["modules"]["all"]
+    }
+    found = {m.name: m for m in facts.modules}
+    # The install profile is a 'module' in Drupal's system table; we list it as a profile.
+    assert set(truth) - set(found) == {"standard"}
+    assert "standard" in facts.profiles
+    for name, mod in found.items():
+        expected = truth[name]
+        assert mod.path == expected["path"], name
+        assert mod.project == expected["project"], name
+        assert mod.version == expected["version"], name
+        deps = [d.split(":")[-1].split(" ")[0] for d in expected["dependencies"]]
+        assert mod.dependencies == deps, name
+        origin = {"core": "core", "contrib": "contrib", "custom": "custom"}[expected["origin"]]
+        assert mod.type == origin, name
+    assert facts.docroot.kind == "drupal7" and facts.docroot.core_version == "7.79"
+
+
+def test_northwind_sub_module_in_test_dir_resolved_like_drupal(northwind_docroot: Path) -> None:
+    facts = scan_codebase(northwind_docroot)
+    mod = next(m for m in facts.modules if m.name == "drupal_system_listing_compatible_test")
+    # profiles/testing is not the install profile, so core's copy is the one Drupal loads.
+    assert mod.path == "modules/simpletest/tests/drupal_system_listing_compatible_test"
+
+
+def test_northwind_themes(northwind_docroot: Path) -> None:
+    themes = {t.name: t for t in scan_codebase(northwind_docroot).themes}
+    assert themes["northwind"].type == "custom"
+    assert themes["northwind"].base_theme == "garland"
+    assert themes["northwind"].engine == "phptemplate"
+    assert "hr_notice" in themes["northwind"].regions
+    assert themes["bartik"].type == "core"
+
+
+@pytest.fixture(scope="module")
+def comms():  # type: ignore[no-untyped-def]
+    return scan_codebase(COMMS_DOCROOT)
+
+
+def test_comms_version_and_multisite(comms) -> None:  # type: ignore[no-untyped-def]
+    assert comms.docroot.kind == "drupal7"
+    assert comms.docroot.core_version == "7.98"
+    assert "sites/default" in comms.multisite
+    assert "sites/events.northwind.example" in comms.multisite
+    assert any(m.startswith("alias ") for m in comms.multisite)
+
+
+def test_comms_duplicate_and_patches(comms) -> None:  # type: ignore[no-untyped-def]
+    mods = {m.name: m for m in comms.modules}
+    token = mods["token"]
+    assert token.path == "sites/default/modules/token"
+    assert token.other_paths == ["sites/all/modules/contrib/token"]
+    assert mods["views"].patches, "views carries PATCHES.txt and a .patch"
+    assert all(p.startswith("sites/all/modules/contrib/views/") for p in mods["views"].patches)
+
+
+def test_comms_custom_code(comms) -> None:  # type: ignore[no-untyped-def]
+    mod = next(m for m in comms.modules if m.name == "comms_news")
+    assert mod.type == "custom"
+    assert mod.code is not None
+    assert mod.code.php_lines > 100
+    assert {"hook_menu", "hook_block_info", "hook_block_view"} <= set(mod.code.hooks)
+    symbols = {u.symbol for u in mod.code.api_uses}
+    assert {"variable_get", "db_query", "drupal_add_js", "theme", "hook_menu"} <= symbols
+    # Evidence points at real lines.
+    use = next(u for u in mod.code.api_uses if u.symbol == "variable_get")
+    line = (COMMS_DOCROOT / use.file).read_text().splitlines()[use.line - 1]
+    assert "variable_get" in line
+    theme = next(t for t in comms.themes if t.name == "comms")
+    assert theme.code is not None and len(theme.code.templates) >= 3
+    # Templates are not scanned for API calls (they are rewritten as Twig).
+    assert not any(u.file.endswith(".tpl.php") for u in theme.code.api_uses)
+
+
+def test_docroot_inside_repository(tmp_path: Path) -> None:
+    web = tmp_path / "repo" / "web" / "includes"
+    web.mkdir(parents=True)
+    (web / "bootstrap.inc").write_text("<?php define('VERSION', '7.103');")
+    root = find_docroot(tmp_path / "repo")
+    assert root.path.name == "web" and root.core_version == "7.103"
+
+
+def test_drupal_6_and_8_and_changelog(tmp_path: Path) -> None:
+    d6 = tmp_path / "d6"
+    (d6 / "includes").mkdir(parents=True)
+    (d6 / "includes" / "bootstrap.inc").write_text("<?php // no version here")
+    (d6 / "modules" / "system").mkdir(parents=True)
+    (d6 / "modules" / "system" / "system.module").write_text("<?php define('VERSION', '6.38');")
+    assert find_docroot(d6).kind == "drupal6"
+    d10 = tmp_path / "d10"
+    (d10 / "core" / "lib").mkdir(parents=True)
+    (d10 / "core" / "lib" / "Drupal.php").write_text(
+        "<?php class Drupal { const VERSION = '10.2.3'; }"
+    )
+    assert (find_docroot(d10).kind, find_docroot(d10).core_version) == ("drupal8+", "10.2.3")
+    log = tmp_path / "log"
+    (log / "includes").mkdir(parents=True)
+    (log / "includes" / "bootstrap.inc").write_text("<?php")
+    (log / "CHANGELOG.txt").write_text("\nDrupal 7.69, 2019-12-18\n---\n")
+    assert find_docroot(log).core_version == "7.69"
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda p: None, "no such file or directory"),
+        (lambda p: p.write_text("x"), "not a directory"),
+        (lambda p: p.mkdir(), "not a Drupal docroot"),
+    ],
+)
+def test_bad_paths(tmp_path: Path, setup, message: str) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "target"
+    setup(target)
+    with pytest.raises(ScanError, match=message):
+        find_docroot(target)
+
+
+def test_hostile_tree(tmp_path: Path, northwind_docroot: Path) -> None:
+    root = northwind_docroot
+    custom = root / "sites" / "all" / "modules" / "custom"
+    # A symlink loop, a link out of the docroot, a broken .info, binary and latin-1 PHP.
+    os.symlink("..", custom / "loop")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "evil.info").write_text("name = Evil\ncore = 7.x\n")
+    os.symlink(outside, custom / "escape")
+    broken = custom / "broken"
+    broken.mkdir()
+    (broken / "broken.info").write_bytes(b"\x00\x00garbage")
+    hr = custom / "northwind_hr"
+    (hr / "northwind_hr.module").write_bytes(
+        "<?php\n// caf\xe9\nfunction northwind_hr_menu() {\n  return variable_get('x');\n}\n".encode(
+            "latin-1"
+        )
+    )
+    (hr / "blob.inc").write_bytes(b"\x00\x01\x02" * 1000)
+    locked = hr / "locked.inc"
+    locked.write_text("<?php db_query('x');")
+    locked.chmod(0)
+    facts = scan_codebase(root)
+    names = {m.name for m in facts.modules}
+    assert "evil" not in names
+    assert "northwind_hr" in names and "views" not in names
+    text = " ".join(facts.warnings)
+    assert "outside the docroot" in text
+    assert "loop" in text
+    assert "broken.info" in text
+    assert "binary" in text
+    hr_mod = next(m for m in facts.modules if m.name == "northwind_hr")
+    assert hr_mod.code is not None
+    assert {"hook_menu", "variable_get"} <= {u.symbol for u in hr_mod.code.api_uses}
+    if os.geteuid() != 0:  # root reads mode-000 files anyway
+        assert "locked.inc" in text
