@@ -79,6 +79,17 @@ def load_settings(path: str | Path | None = None) -> Settings:
     cost = _table(data, "cost", path)
     rules = _table(data, "rules", path)
     effort = _table(data, "effort", path)
+    for key in ("select", "ignore"):
+        value = rules.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{path}: [rules] {key} must be a list of rule ids")
+    for rule_id, rates in effort.items():
+        if not isinstance(rates, dict) or not {"low", "high"} <= set(rates):
+            raise ConfigError(f"{path}: [effort.{rule_id}] needs low and high")
+        if not (isinstance(rates["low"], (int, float)) and isinstance(rates["high"], (int, float))):
+            raise ConfigError(f"{path}: [effort.{rule_id}] low and high must be numbers")
+        if not 0 <= rates["low"] <= rates["high"]:
+            raise ConfigError(f"{path}: [effort.{rule_id}] needs 0 <= low <= high")
     try:
         rate = cost.get("rate")
         return Settings(

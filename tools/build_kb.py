@@ -1014,6 +1014,10 @@ def build_releases(fingerprints: dict[str, Any]) -> dict[str, Any]:
     by_major: dict[str, list[str]] = {}
     for rel in releases:
         by_major.setdefault(rel.split(".")[0], []).append(rel)
+    # The fingerprint history ends at 6.29, but Drupal 6 had nine more
+    # (security) releases before its end of life; 6.38 (2016-02-24) was the last.
+    later_d6 = [f"6.{n}" for n in range(30, 39)]
+    by_major["6"] = by_major.get("6", []) + [r for r in later_d6 if r not in by_major.get("6", [])]
     return {
         "schema_version": SCHEMA_VERSION,
         "releases": by_major,
@@ -1022,6 +1026,10 @@ def build_releases(fingerprints: dict[str, Any]) -> dict[str, Any]:
             "repo": "https://github.com/pantheon-systems/drops-7",
             "path": "release tags",
             "branch": "master",
+        },
+        "source_d6_after_6_29": {
+            "url": "https://www.drupal.org/project/drupal/releases/6.38",
+            "note": "Drupal 6 releases 6.30-6.38; no fingerprints for them",
         },
     }
 

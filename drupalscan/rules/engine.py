@@ -38,7 +38,7 @@ def _resolve(spec: Any, settings: Mapping[str, Any]) -> Any:
         return {k: _resolve(v, settings) for k, v in spec.items()}
     if isinstance(spec, list):
         return [_resolve(v, settings) for v in spec]
-    if isinstance(spec, str) and spec.startswith("$"):
+    if isinstance(spec, str) and matchers.SETTING_REF.match(spec):
         return settings[spec[1:]]
     return spec
 
@@ -74,7 +74,8 @@ def evaluate(
             continue
         qty = quantity(rule, subject.facts)
         facts = _Facts(subject.facts)
-        facts.update(rule_settings)
+        for key, value in rule_settings.items():
+            facts.setdefault(key, value)  # a setting never hides a fact
         out.append(
             model.Finding(
                 rule=rule.id,
@@ -114,10 +115,14 @@ def _fires(
 
 
 def _default_evidence(subject: SubjectFacts) -> str:
-    """Where the subject was seen: its path, or the site it belongs to."""
+    """Where the subject was seen: its path, its database row, or its site."""
     path = subject.facts.get("path")
     if path:
         return str(path)
+    if subject.kind == "content_type":
+        count = subject.facts.get("count")
+        nodes = "unknown number of" if count is None else f"{count}"
+        return f"node_type {subject.name}: {nodes} nodes, {subject.facts.get('fields', 0)} fields"
     return str(subject.facts.get("source", subject.name))
 
 

@@ -51,7 +51,8 @@ def site_facts(site: model.Site, kb: Any) -> dict[str, Any]:
         "source": site.source,
         "kind": site.kind,
         "origin": site.origin,
-        "is_drupal": site.kind.startswith("drupal"),
+        # None when the kind could not be told: neither Drupal nor "not Drupal".
+        "is_drupal": None if site.kind == "unknown" else site.kind.startswith("drupal"),
         "core_version": site.core_version,
         "core_major": major,
         "core_latest": latest,
@@ -61,6 +62,7 @@ def site_facts(site: model.Site, kb: Any) -> dict[str, Any]:
         "nodes": nodes,
         "pages": site.pages,
         "php_filter_enabled": bool(php.get("module_enabled")),
+        "php_state": "enabled" if php.get("module_enabled") else "disabled",
         "php_formats": ", ".join(php.get("formats", [])),
         "php_nodes": int(php.get("nodes_using", 0) or 0),
         "content_types": len(site.content_types),
@@ -147,21 +149,46 @@ def api_use_subjects(site: model.Site, kb: Any) -> Iterator[SubjectFacts]:
     """One subject per (custom extension, changed API symbol), with file:line evidence."""
     entries = {e.symbol: e for e in kb.api_entries()}
     for ext in (*site.modules, *site.themes):
-        if ext.code is None:
+        # A disabled extension is not migrated, so its code is not rewritten.
+        if ext.code is None or ext.enabled is False:
             continue
         by_symbol: dict[str, list[model.ApiUse]] = {}
         for use in ext.code.api_uses:
             by_symbol.setdefault(use.symbol, []).append(use)
         for symbol, uses in sorted(by_symbol.items()):
-            entry = entries.get(symbol)
-            facts = {
-                "name": symbol,
-                "symbol": symbol,
-                "extension": ext.name,
-                "uses": len(uses),
-                "api_severity": entry.severity if entry else "medium",
-                "replacement": entry.replacement if entry else "",
-                "change_record": entry.change_record if entry else "",
-            }
+            facts = api_use_facts(symbol, ext.name, len(uses), entries.get(symbol))
             evidence = [f"{u.file}:{u.line}" for u in uses]
             yield SubjectFacts("code", f"{ext.name}: {symbol}", facts, evidence, ext)
+
+
+def api_use_facts(symbol: str, extension: str, uses: int, entry: Any) -> dict[str, Any]:
+    """Facts about one changed API symbol used in one extension."""
+    return {
+        "name": symbol,
+        "symbol": symbol,
+        "extension": extension,
+        "uses": uses,
+        "api_severity": entry.severity if entry else "medium",
+        "replacement": entry.replacement if entry else "",
+        "change_record": entry.change_record if entry else "",
+    }
+
+
+def fact_names(applies_to: str) -> set[str]:
+    """The fact names a rule of this kind may use in messages and matches.
+
+    Derived from the real fact builders on empty entities, so the list cannot
+    drift from what the engine actually provides.
+    """
+    blank = model.Site(id="", source="", origin="")
+    if applies_to == "site":
+        return set(site_facts(blank, None))
+    if applies_to == "module":
+        return set(module_facts(model.Module(name="")))
+    if applies_to == "theme":
+        return set(theme_facts(model.Theme(name=""), blank))
+    if applies_to == "content_type":
+        return set(content_type_facts(model.ContentType(name="")))
+    if applies_to == "api_use":
+        return set(api_use_facts("", "", 0, None))
+    return set()

@@ -8,6 +8,7 @@ subject does not have.
 
 from __future__ import annotations
 
+import string
 import tomllib
 from collections.abc import Iterable
 from functools import cache
@@ -17,11 +18,20 @@ from typing import Any
 
 from drupalscan.inventory.model import SEVERITIES
 from drupalscan.rules import matchers
+from drupalscan.rules.facts import fact_names
 from drupalscan.rules.model import APPLIES_TO, EFFORT_PER, RULE_ID, EffortSpec, Rule
 from drupalscan.rules.predicates import PREDICATES
 
 REQUIRED = {"id", "title", "applies_to", "severity", "category", "effort", "rationale", "remedy"}
 OPTIONAL = {"references", "match", "predicate", "confidence", "aliases", "settings", "message"}
+
+
+def _template_fields(text: str) -> set[str]:
+    """The ``{name}`` fields of a str.format template."""
+    try:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+    except ValueError:
+        return {"<malformed template>"}
 
 
 class RuleError(ValueError):
@@ -54,7 +64,7 @@ def _build(name: str, data: dict[str, Any]) -> Rule:
     unknown = set(data) - REQUIRED - OPTIONAL
     if unknown:
         raise fail(f"unknown key(s) {sorted(unknown)}")
-    if not RULE_ID.match(data["id"]):
+    if not isinstance(data["id"], str) or not RULE_ID.fullmatch(data["id"]):
         raise fail(f"id {data['id']!r} does not look like D7-MOD-001")
     if data["applies_to"] not in APPLIES_TO:
         raise fail(f"applies_to must be one of {APPLIES_TO}")
@@ -63,6 +73,9 @@ def _build(name: str, data: dict[str, Any]) -> Rule:
     effort = data["effort"]
     if not isinstance(effort, dict) or effort.get("per", "finding") not in EFFORT_PER:
         raise fail(f"effort needs low, high and per (one of {EFFORT_PER})")
+    unknown_effort = set(effort) - {"low", "high", "per", "min"}
+    if unknown_effort:
+        raise fail(f"unknown effort key(s) {sorted(unknown_effort)}")
     try:
         spec = EffortSpec(
             low=float(effort["low"]),
@@ -80,11 +93,28 @@ def _build(name: str, data: dict[str, Any]) -> Rule:
         raise fail("a rule needs exactly one of [match] or predicate")
     if has_pred and data["predicate"] not in PREDICATES:
         raise fail(f"unknown predicate {data['predicate']!r}")
+    settings = data.get("settings", {})
+    if not isinstance(settings, dict):
+        raise fail("[settings] must be a table")
     if has_match:
+        if not isinstance(data["match"], dict):
+            raise fail("[match] must be a table")
         try:
             matchers.validate(data["match"])
         except matchers.MatchSpecError as exc:
             raise fail(str(exc)) from None
+        missing_settings = matchers.setting_refs(data["match"]) - set(settings)
+        if missing_settings:
+            raise fail(
+                f"[match] names setting(s) {sorted(missing_settings)} missing from [settings]"
+            )
+    known = fact_names(data["applies_to"]) | set(settings)
+    for text_key in ("message", "remedy"):
+        for field_name in _template_fields(str(data.get(text_key, ""))):
+            if field_name not in known:
+                raise fail(
+                    f"{text_key} names {{{field_name}}}, not a fact of a {data['applies_to']}"
+                )
     for ref in [data["remedy"], *data.get("references", [])]:
         if ref.startswith("http") and not ref.startswith("https://"):
             raise fail(f"link {ref!r} must use https")

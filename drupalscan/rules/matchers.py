@@ -43,6 +43,21 @@ def validate(spec: Mapping[str, Any], depth: int = 0) -> None:
                 raise MatchSpecError(f"'{key}': unknown operator(s) {sorted(unknown)}")
 
 
+SETTING_REF = re.compile(r"^\$[a-z][a-z0-9_]*$")
+"""A match value naming a rule setting: ``"$threshold"``."""
+
+
+def setting_refs(spec: Any) -> set[str]:
+    """Names of the rule settings a match table refers to."""
+    if isinstance(spec, dict):
+        return set().union(*(setting_refs(v) for v in spec.values())) if spec else set()
+    if isinstance(spec, list):
+        return set().union(*(setting_refs(v) for v in spec)) if spec else set()
+    if isinstance(spec, str) and SETTING_REF.match(spec):
+        return {spec[1:]}
+    return set()
+
+
 def version_key(version: str) -> tuple[int, ...]:
     """Numeric sort key of a release string: ``7.9`` < ``7.10`` < ``7.100``."""
     return tuple(int(p) for p in re.findall(r"\d+", version))

@@ -42,6 +42,7 @@ def fields_without_migration_path(
     """
     no_path_types = set(settings.get("no_path_types", []))
     bad_status = set(settings.get("bad_status", ["no_release", "unknown"]))
+    # Obsolete is fine when something replaces it; obsolete with nothing is a dead end.
     evidence = []
     for fld in ct.fields:
         if fld.type in no_path_types:
@@ -50,7 +51,8 @@ def fields_without_migration_path(
         if not fld.module or kb.is_core(fld.module):
             continue
         verdict = kb.verdict(fld.module)
-        if verdict.status in bad_status:
+        dead_end = verdict.status == "obsolete" and not verdict.replacement
+        if verdict.status in bad_status or dead_end:
             evidence.append(
                 f"{fld.name} ({fld.type}, module {fld.module}: {verdict.status.replace('_', ' ')})"
             )
