@@ -146,9 +146,9 @@ def test_hostile_tree(tmp_path: Path, northwind_docroot: Path) -> None:
     (broken / "broken.info").write_bytes(b"\x00\x00garbage")
     hr = custom / "northwind_hr"
     (hr / "northwind_hr.module").write_bytes(
-        "<?php\n// caf\xe9\nfunction northwind_hr_menu() {\n  return variable_get('x');\n}\n".encode(
-            "latin-1"
-        )
+        (
+            "<?php\n// caf\xe9\nfunction northwind_hr_menu() {\n  return variable_get('x');\n}\n"
+        ).encode("latin-1")
     )
     (hr / "blob.inc").write_bytes(b"\x00\x01\x02" * 1000)
     locked = hr / "locked.inc"

@@ -1,0 +1,793 @@
+"""What a site is built with, as far as its public face tells.
+
+Every conclusion carries `Evidence` because a consultant must be able to say
+*why* the report calls a site Drupal 7.79 with Panels.  The work is split
+into pure functions (signals from headers, pages and asset paths; kind and
+module summaries; version narrowing) that are unit-tested without a network,
+and one function, `remote_fingerprint`, that asks the site a bounded handful
+of extra questions through a ``fetch`` callable the crawler provides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from drupalscan.collect.pageparse import Parsed, is_drupal_body
+from drupalscan.inventory.model import Evidence, Module, Theme
+
+Fetch = Callable[[str], tuple[int, bytes]]
+"""GET a URL; (status, body).  Status 0 means the request failed."""
+
+D7_CORE_MODULES = frozenset(
+    "aggregator block blog book color comment contact contextual dashboard dblog field "
+    "field_sql_storage field_ui file filter forum help image list locale menu node number "
+    "openid options overlay path php poll rdf search shortcut simpletest statistics syslog "
+    "system taxonomy text toolbar tracker translation trigger update user "
+    # Drupal 6 only
+    "blogapi ping profile throttle upload".split()
+)
+CORE_THEMES = frozenset(
+    "bartik garland seven stark bluemarine chameleon marvin minnelli pushbutton "
+    "claro olivero classy stable stable9 starterkit_theme".split()
+)
+GROUPING_DIRS = frozenset({"contrib", "custom", "features", "patched", "community", "dev"})
+"""Directories agencies put between ``modules/`` and the module itself."""
+
+MAX_EVIDENCE = 5
+"""Evidence items kept per module; more only repeats the point."""
+
+_GENERATORS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^Drupal ([89]|1\d)\b", re.I), "drupal8+"),
+    (re.compile(r"^Drupal 7\b", re.I), "drupal7"),
+    (re.compile(r"^Drupal 6\b", re.I), "drupal6"),
+    (re.compile(r"^Drupal\b", re.I), "drupal"),
+    (re.compile(r"WordPress", re.I), "wordpress"),
+    (re.compile(r"Joomla", re.I), "joomla"),
+    (re.compile(r"SharePoint", re.I), "sharepoint"),
+    (re.compile(r"FrontPage|Dreamweaver|Hugo|Jekyll|Gatsby|Hexo|Eleventy|MkDocs", re.I), "static"),
+)
+_SESSION_COOKIE = re.compile(r"^S?SESS[0-9a-f]{32}$")
+_CHANGELOG = re.compile(r"^Drupal (\d+\.\d+(?:\.\d+)?(?:-[A-Za-z0-9.]+)?),")
+
+# Drupal.settings keys that name their module without being its machine name.
+_SETTINGS_KEYS: Mapping[str, str] = {
+    "CToolsModal": "ctools",
+    "CToolsUrlIsAjaxTrusted": "ctools",
+    "googleanalytics": "google_analytics",
+    "better_exposed_filters": "better_exposed_filters",
+    "viewsSlideshow": "views_slideshow",
+    "jcarousel": "jcarousel",
+    "admin_menu": "admin_menu",
+    "lightbox2": "lightbox2",
+    "colorbox": "colorbox",
+    "extlink": "extlink",
+    "views": "views",
+    "field_group": "field_group",
+    "panels": "panels",
+    "ckeditor": "ckeditor",
+    "wysiwyg": "wysiwyg",
+    "date_popup": "date",
+    "datePopup": "date",
+    "captcha": "captcha",
+    "honeypot": "honeypot",
+    "webform": "webform",
+    "chosen": "chosen",
+    "superfish": "superfish",
+    "nice_menus": "nice_menus",
+}
+# Settings keys that core or jQuery plugins add; they are not modules.
+_SETTINGS_IGNORE = frozenset(
+    "basePath pathPrefix ajaxPageState urlIsAjaxTrusted tableHeaderOffset tableDrag ajax states "
+    "password machineName overlay toolbar instances jquery_ui setHasJsCookie".split()
+)
+_CLASS_MODULES: tuple[tuple[str, str], ...] = (
+    ("view-id-", "views"),
+    ("view-display-id-", "views"),
+    ("views-row", "views"),
+    ("panel-pane", "panels"),
+    ("panels-flexible", "panels"),
+    ("panel-display", "panels"),
+    ("pane-", "panels"),
+    ("field-collection-", "field_collection"),
+    ("ctools-", "ctools"),
+    ("menu-block-wrapper", "menu_block"),
+    ("date-display-", "date"),
+    ("field-type-datestamp", "date"),
+    ("field-type-datetime", "date"),
+    ("field-type-email", "email"),
+    ("field-type-entityreference", "entityreference"),
+    ("field-type-link-field", "link"),
+    ("field-type-addressfield", "addressfield"),
+    ("webform-client-form", "webform"),
+    ("field-group-", "field_group"),
+)
+_BLOCK_NOISE = frozenset(
+    "block-title block-content block-inner block-wrapper block-list block-region "
+    "block-menu block-odd block-even block-first block-last".split()
+)
+_FORM_MODULES: tuple[tuple[str, str], ...] = (
+    ("user_", "user"),
+    ("search_", "search"),
+    ("contact_", "contact"),
+    ("comment_", "comment"),
+    ("node_", "node"),
+    ("views_exposed_form", "views"),
+    ("webform_client_form", "webform"),
+    ("simplenews_", "simplenews"),
+    ("commerce_", "commerce"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One observation pointing at a kind of site, a module or a theme."""
+
+    topic: str
+    """``kind``, ``module`` or ``theme``."""
+    name: str
+    weight: int
+    evidence: Evidence
+    type: str = "unknown"
+
+
+@dataclass(slots=True)
+class Remote:
+    """What the extra requests found: version, candidates and more signals."""
+
+    core_version: str | None = None
+    core_candidates: list[str] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
+    requests: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- kind signals -------------------------------------------------------------
+
+
+def generator_kind(text: str) -> str | None:
+    """The kind a generator string (X-Generator or meta) names, if any."""
+    for pattern, kind in _GENERATORS:
+        if pattern.search(text):
+            return kind
+    return None
+
+
+def signals_from_headers(
+    headers: Mapping[str, str], url: str, cookie_names: Iterable[str] = ()
+) -> list[Signal]:
+    """Kind signals from response headers and the names of cookies set.
+
+    Cookie values are never looked at: they are secrets.
+    """
+    out: list[Signal] = []
+    gen = headers.get("X-Generator", "")
+    kind = generator_kind(gen) if gen else None
+    if kind:
+        out.append(
+            Signal(
+                "kind",
+                kind,
+                10,
+                Evidence(kind="header", detail=f"X-Generator: {gen}"[:200], location=url),
+            )
+        )
+    if "X-Drupal-Dynamic-Cache" in headers:
+        out.append(
+            Signal(
+                "kind",
+                "drupal8+",
+                8,
+                Evidence(kind="header", detail="X-Drupal-Dynamic-Cache header", location=url),
+            )
+        )
+    if "X-Drupal-Cache" in headers:
+        out.append(
+            Signal(
+                "kind",
+                "drupal",
+                5,
+                Evidence(kind="header", detail="X-Drupal-Cache header", location=url),
+            )
+        )
+    if "MicrosoftSharePointTeamServices" in headers or "SPRequestGuid" in headers:
+        out.append(
+            Signal(
+                "kind",
+                "sharepoint",
+                10,
+                Evidence(
+                    kind="header",
+                    detail="MicrosoftSharePointTeamServices / SPRequestGuid header",
+                    location=url,
+                ),
+            )
+        )
+    if "Joomla" in headers.get("X-Content-Encoded-By", ""):
+        out.append(
+            Signal(
+                "kind",
+                "joomla",
+                8,
+                Evidence(kind="header", detail="X-Content-Encoded-By: Joomla", location=url),
+            )
+        )
+    if "X-Pingback" in headers or "wp-json" in headers.get("Link", ""):
+        out.append(
+            Signal(
+                "kind",
+                "wordpress",
+                6,
+                Evidence(kind="header", detail="X-Pingback / wp-json Link header", location=url),
+            )
+        )
+    powered = headers.get("X-Powered-By", "")
+    if powered:
+        out.append(
+            Signal(
+                "kind",
+                "other",
+                1,
+                Evidence(kind="header", detail=f"X-Powered-By: {powered}"[:200], location=url),
+            )
+        )
+    for name in cookie_names:
+        if _SESSION_COOKIE.match(name):
+            out.append(
+                Signal(
+                    "kind",
+                    "drupal",
+                    4,
+                    Evidence(
+                        kind="cookie",
+                        detail=f"session cookie named {name[:6]}… (Drupal's SESS + hash)",
+                        location=url,
+                    ),
+                )
+            )
+            break
+    return out
+
+
+def signals_from_page(parsed: Parsed, url: str) -> list[Signal]:
+    """Kind, module and theme signals from one parsed HTML page."""
+    out: list[Signal] = []
+    if parsed.generator:
+        kind = generator_kind(parsed.generator)
+        if kind:
+            out.append(
+                Signal(
+                    "kind",
+                    kind,
+                    10,
+                    Evidence(
+                        kind="meta", detail=f'meta generator "{parsed.generator}"', location=url
+                    ),
+                )
+            )
+    settings = parsed.drupal_settings
+    if settings is not None:
+        weight, what = (
+            (8, "with ajaxPageState (Drupal 7)") if "ajaxPageState" in settings else (5, "")
+        )
+        out.append(
+            Signal(
+                "kind",
+                "drupal7" if weight == 8 else "drupal",
+                weight,
+                Evidence(
+                    kind="script",
+                    detail=f"jQuery.extend(Drupal.settings, …) {what}".strip(),
+                    location=url,
+                ),
+            )
+        )
+        out.extend(_settings_signals(settings, url))
+    elif "Drupal.settings" in parsed.markers:
+        out.append(
+            Signal(
+                "kind",
+                "drupal",
+                5,
+                Evidence(kind="script", detail="Drupal.settings in an inline script", location=url),
+            )
+        )
+    if parsed.drupal_settings_json:
+        out.append(
+            Signal(
+                "kind",
+                "drupal8+",
+                8,
+                Evidence(kind="script", detail="drupal-settings-json script", location=url),
+            )
+        )
+    if "wp-content" in parsed.markers:
+        out.append(
+            Signal(
+                "kind",
+                "wordpress",
+                8,
+                Evidence(kind="asset-path", detail="wp-content / wp-includes paths", location=url),
+            )
+        )
+    if "joomla" in parsed.markers:
+        out.append(
+            Signal(
+                "kind",
+                "joomla",
+                6,
+                Evidence(kind="script", detail="Joomla script options", location=url),
+            )
+        )
+    out.extend(signals_from_classes(parsed.body_classes, parsed.classes, url))
+    for form_id in dict.fromkeys(parsed.form_ids):
+        for prefix, module in _FORM_MODULES:
+            if form_id.startswith(prefix):
+                out.append(
+                    _module(
+                        module,
+                        2,
+                        Evidence(kind="form-id", detail=f"form_id {form_id}", location=url),
+                    )
+                )
+                break
+    return out
+
+
+def _module(name: str, weight: int, evidence: Evidence, type_: str = "") -> Signal:
+    kind = type_ or ("core" if name in D7_CORE_MODULES else "unknown")
+    return Signal("module", name, weight, evidence, kind)
+
+
+def _settings_signals(settings: Mapping[str, Any], url: str) -> list[Signal]:
+    out: list[Signal] = []
+    state = settings.get("ajaxPageState")
+    if isinstance(state, dict) and isinstance(state.get("theme"), str):
+        theme = state["theme"]
+        out.append(
+            Signal(
+                "theme",
+                theme,
+                5,
+                Evidence(
+                    kind="script",
+                    detail=f"Drupal.settings ajaxPageState.theme = {theme}",
+                    location=url,
+                ),
+                "core" if theme in CORE_THEMES else "unknown",
+            )
+        )
+    for key in settings:
+        if key in _SETTINGS_IGNORE:
+            continue
+        name = _SETTINGS_KEYS.get(key)
+        if name is None and re.fullmatch(r"[a-z][a-z0-9_]{2,40}", key):
+            name = key
+        if name:
+            out.append(
+                _module(
+                    name,
+                    3,
+                    Evidence(kind="script", detail=f"Drupal.settings key {key}", location=url),
+                )
+            )
+    return out
+
+
+def signals_from_classes(
+    body_classes: Sequence[str], classes: Iterable[str], url: str
+) -> list[Signal]:
+    """Module signals from CSS classes (``block-MODULE``, ``view-id-…``) and body shape."""
+    out: list[Signal] = []
+    if body_classes and "html" in body_classes and is_drupal_body(list(body_classes)):
+        out.append(
+            Signal(
+                "kind",
+                "drupal7",
+                3,
+                Evidence(
+                    kind="body-class",
+                    detail="Drupal 7 body classes (html not-front …)",
+                    location=url,
+                ),
+            )
+        )
+    elif body_classes and is_drupal_body(list(body_classes)):
+        out.append(
+            Signal(
+                "kind",
+                "drupal",
+                2,
+                Evidence(kind="body-class", detail="Drupal body classes", location=url),
+            )
+        )
+    seen: set[str] = set()
+    for cls in sorted(classes):
+        name = ""
+        if cls.startswith("block-") and cls not in _BLOCK_NOISE and len(cls) > 6:
+            name = cls[6:].replace("-", "_")
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                name = ""
+        else:
+            for prefix, module in _CLASS_MODULES:
+                if cls.startswith(prefix):
+                    name = module
+                    break
+        if name and name not in seen:
+            seen.add(name)
+            out.append(
+                _module(name, 2, Evidence(kind="css-class", detail=f"class {cls}", location=url))
+            )
+    return out
+
+
+# -- asset paths --------------------------------------------------------------
+
+_SITES = re.compile(r"/(sites|profiles)/([^/]+)/(modules|themes)/(.+)$")
+_CORE8 = re.compile(r"/core/(modules|themes)/([^/]+)/.")
+_ROOT = re.compile(r"^(/(?:[^/]+/)*?)(modules|themes)/(.+)$")
+
+
+def classify_asset(path: str, kind: str = "drupal7") -> tuple[str, str, str, str] | None:
+    """(topic, name, type, directory) of the extension an asset path belongs to.
+
+    ``sites/all/modules/ctools/css/ctools.css`` is module ctools (non-core,
+    type unknown unless a ``contrib/`` or ``custom/`` folder says);
+    ``modules/node/node.css`` is core in Drupal 6/7 but not in 8+, where
+    core lives under ``core/``.
+    """
+    match = _CORE8.search(path)
+    if match:
+        return (
+            "module" if match.group(1) == "modules" else "theme",
+            match.group(2),
+            "core",
+            match.group(0)[1:-2],
+        )
+    match = _SITES.search(path)
+    if match:
+        topic = "module" if match.group(3) == "modules" else "theme"
+        return _nested(topic, f"{match.group(1)}/{match.group(2)}/{match.group(3)}", match.group(4))
+    match = _ROOT.match(path)
+    if match and "/sites/" not in match.group(1) and "/files/" not in match.group(1):
+        topic = "module" if match.group(2) == "modules" else "theme"
+        if kind == "drupal8+":
+            return _nested(topic, match.group(2), match.group(3))
+        rest = match.group(3).split("/")
+        if len(rest) >= 2 and re.fullmatch(r"[a-z][a-z0-9_]*", rest[0]):
+            return (topic, rest[0], "core", f"{match.group(2)}/{rest[0]}")
+    return None
+
+
+def _nested(topic: str, prefix: str, rest_path: str) -> tuple[str, str, str, str] | None:
+    rest = rest_path.split("/")
+    type_ = "unknown"
+    if rest and rest[0] in GROUPING_DIRS:
+        type_ = {"contrib": "contrib", "custom": "custom"}.get(rest[0], "unknown")
+        prefix = f"{prefix}/{rest[0]}"
+        rest = rest[1:]
+    if len(rest) < 2 or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", rest[0]):
+        return None
+    return (topic, rest[0], type_, f"{prefix}/{rest[0]}")
+
+
+def signals_from_assets(
+    assets: Iterable[str], site_host: str, url: str, kind: str = "drupal7"
+) -> list[Signal]:
+    """Kind, module and theme signals from same-host asset URLs of a page."""
+    out: list[Signal] = []
+    kinds_seen: set[str] = set()
+    for asset in assets:
+        parts = urlsplit(asset)
+        if parts.netloc != site_host:
+            continue
+        path = parts.path
+        for needle, kind_name, weight in (
+            ("/core/misc/drupal.js", "drupal8+", 8),
+            ("/misc/drupal.js", "drupal", 5),
+            ("/misc/jquery.once.js", "drupal7", 4),
+            ("/modules/system/system.base.css", "drupal7", 6),
+            ("/modules/system/system.css", "drupal6", 6),
+            ("/sites/all/", "drupal", 3),
+            ("/sites/default/files/", "drupal", 3),
+            ("/wp-content/", "wordpress", 8),
+            ("/wp-includes/", "wordpress", 8),
+            ("/media/jui/", "joomla", 6),
+            ("/media/system/js/", "joomla", 4),
+            ("/_layouts/", "sharepoint", 5),
+        ):
+            if needle in path and needle not in kinds_seen:
+                if needle == "/misc/drupal.js" and "/core/misc/" in path:
+                    continue
+                kinds_seen.add(needle)
+                evidence = Evidence(
+                    kind="asset-path", detail=f"assets under {needle}", location=asset
+                )
+                out.append(Signal("kind", kind_name, weight, evidence))
+        found = classify_asset(path, kind)
+        if found:
+            topic, name, type_, directory = found
+            out.append(
+                Signal(
+                    topic, name, 4, Evidence(kind="asset-path", detail=path, location=url), type_
+                )
+            )
+    return out
+
+
+# -- summaries ----------------------------------------------------------------
+
+
+def decide_kind(signals: Iterable[Signal]) -> tuple[str, list[Evidence]]:
+    """The site kind with the most weight behind it, and that evidence.
+
+    Version-neutral Drupal signals (a SESS cookie, ``/misc/drupal.js``) add
+    to whichever Drupal version has specific evidence, or make the kind
+    plain ``drupal`` when none has.  With no CMS evidence at all, a site is
+    ``static`` unless something dynamic (X-Powered-By) answered: ``other``.
+    """
+    weights: dict[str, int] = defaultdict(int)
+    evidence: dict[str, list[Evidence]] = defaultdict(list)
+    for sig in signals:
+        if sig.topic != "kind":
+            continue
+        weights[sig.name] += sig.weight
+        if all(e.detail != sig.evidence.detail for e in evidence[sig.name]):
+            evidence[sig.name].append(sig.evidence)
+    drupals = [k for k in ("drupal8+", "drupal7", "drupal6") if weights.get(k)]
+    generic = weights.pop("drupal", 0)
+    if generic:
+        if drupals:
+            best = max(drupals, key=lambda k: weights[k])
+            weights[best] += generic
+            evidence[best].extend(evidence.pop("drupal", []))
+        else:
+            weights["drupal"] = generic
+    cms = {k: w for k, w in weights.items() if k not in ("other", "static")}
+    if cms:
+        kind = max(sorted(cms), key=lambda k: cms[k])
+    elif weights.get("static", 0) >= 5:
+        kind = "static"
+    elif weights.get("other"):
+        kind = "other"
+    else:
+        kind = "static"
+    return kind, evidence.get(kind, [])[:20]
+
+
+def summarise_extensions(signals: Iterable[Signal]) -> tuple[list[Module], list[Theme]]:
+    """Merge module/theme signals into sorted `Module` and `Theme` records.
+
+    The most specific type wins (core, custom or contrib over unknown);
+    evidence is de-duplicated and capped at MAX_EVIDENCE per extension.
+    """
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for sig in signals:
+        if sig.topic not in ("module", "theme"):
+            continue
+        entry = found.setdefault(
+            (sig.topic, sig.name), {"type": "unknown", "evidence": [], "keys": set()}
+        )
+        if entry["type"] == "unknown" and sig.type != "unknown":
+            entry["type"] = sig.type
+        key = (sig.evidence.kind, sig.evidence.detail)
+        if key not in entry["keys"] and len(entry["evidence"]) < MAX_EVIDENCE:
+            entry["keys"].add(key)
+            entry["evidence"].append(sig.evidence)
+    modules = [
+        Module(name=name, type=e["type"], evidence=e["evidence"])
+        for (topic, name), e in sorted(found.items())
+        if topic == "module"
+    ]
+    themes = [
+        Theme(name=name, type=e["type"], evidence=e["evidence"])
+        for (topic, name), e in sorted(found.items())
+        if topic == "theme"
+    ]
+    return modules, themes
+
+
+# -- core version -------------------------------------------------------------
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """Sort key for release names like ``7.79`` or ``8.9.20``."""
+    return tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.-]", version))
+
+
+def core_from_changelog(text: str) -> str | None:
+    """The release named by CHANGELOG.txt's first entry (``Drupal 7.79, 2021-04-07``)."""
+    for line in text.splitlines()[:20]:
+        line = line.strip()
+        if not line:
+            continue
+        match = _CHANGELOG.match(line)
+        if match:
+            return match.group(1)
+    return None
+
+
+def hash_paths(table: Mapping[str, Any], limit: int = 6) -> list[str]:
+    """The most discriminating file paths of a fingerprint table.
+
+    A file that changed in many releases (many distinct md5s) splits the
+    candidate set finest, so those are worth the few requests we allow.
+    Text files (CHANGELOG.txt, MAINTAINERS.txt) are left out: CHANGELOG is
+    read on its own, and they are the files hardened sites delete.
+    """
+    files = table.get("files") or {}
+    usable = [p for p in files if not p.lower().endswith(".txt")]
+    ranked = sorted(usable, key=lambda p: (-len(files[p] or {}), p))
+    return ranked[:limit]
+
+
+def candidates_from_hashes(
+    table: Mapping[str, Any], observed: Mapping[str, str], major: str = ""
+) -> tuple[list[str], list[Evidence]]:
+    """Intersect the releases each observed file md5 allows.
+
+    ``observed`` maps table path -> md5 of what the site served.  An unknown
+    md5 (patched or newer file) or one that would empty the set is reported
+    and ignored rather than trusted: the answer is a candidate list, not a
+    guess.
+    """
+    releases = [str(r) for r in table.get("releases") or []]
+    if major:
+        releases = [r for r in releases if r.split(".")[0] == major] or releases
+    candidates = set(releases)
+    evidence: list[Evidence] = []
+    files = table.get("files") or {}
+    for path, md5 in observed.items():
+        allowed = set((files.get(path) or {}).get(md5) or [])
+        if not allowed:
+            evidence.append(
+                Evidence(
+                    kind="file-hash",
+                    detail=f"{path} md5 {md5[:12]} matches no known release (modified?)",
+                    location=path,
+                )
+            )
+            continue
+        narrowed = candidates & allowed
+        if not narrowed:
+            evidence.append(
+                Evidence(
+                    kind="file-hash",
+                    detail=f"{path} md5 {md5[:12]} contradicts other files; ignored",
+                    location=path,
+                )
+            )
+            continue
+        candidates = narrowed
+        span = sorted(allowed, key=version_key)
+        shown = span[0] if len(span) == 1 else f"{span[0]}–{span[-1]} ({len(span)} releases)"
+        evidence.append(
+            Evidence(kind="file-hash", detail=f"{path} md5 {md5[:12]} = {shown}", location=path)
+        )
+    return sorted(candidates, key=version_key), evidence
+
+
+def load_default_table() -> dict[str, Any] | None:
+    """The knowledge base's core fingerprint table, if that part is installed."""
+    try:
+        from drupalscan.kb import load_kb  # type: ignore[attr-defined]
+
+        table = load_kb().core_fingerprints()
+    except Exception:  # noqa: BLE001 - the KB is optional here; no hashing without it
+        return None
+    return table if isinstance(table, dict) else None
+
+
+def remote_fingerprint(
+    base_url: str,
+    fetch: Fetch,
+    kind: str,
+    table: Mapping[str, Any] | None,
+    probe_names: Sequence[str] = (),
+    probe_budget: int = 100,
+) -> Remote:
+    """Ask the site for CHANGELOG.txt, a few core files and optional probes.
+
+    ``base_url`` is the docroot URL (ending in ``/``).  At most one
+    CHANGELOG request (two on 8+), ``len(hash_paths)`` hash requests and
+    ``probe_budget`` probe requests are made.
+    """
+    out = Remote()
+    if not kind.startswith("drupal"):
+        return out
+
+    def get(path: str) -> tuple[int, bytes]:
+        out.requests += 1
+        return fetch(urljoin(base_url, path))
+
+    changelogs = (
+        ["core/CHANGELOG.txt", "CHANGELOG.txt"] if kind == "drupal8+" else ["CHANGELOG.txt"]
+    )
+    for path in changelogs:
+        status, body = get(path)
+        if status == 200:
+            version = core_from_changelog(body[:4096].decode("utf-8", "replace"))
+            if version:
+                out.core_version = version
+                out.core_candidates = [version]
+                out.evidence.append(
+                    Evidence(
+                        kind="changelog",
+                        detail=f"{path} first entry: Drupal {version}",
+                        location=urljoin(base_url, path),
+                    )
+                )
+                break
+    if out.core_version is None and table and table.get("files"):
+        major = {"drupal7": "7", "drupal6": "6"}.get(kind, "")
+        observed: dict[str, str] = {}
+        for path in hash_paths(table):
+            status, body = get(path)
+            if status == 200 and body:
+                observed[path] = hashlib.md5(body).hexdigest()  # noqa: S324 - file identity, not security
+        candidates, evidence = candidates_from_hashes(table, observed, major)
+        out.evidence.extend(evidence)
+        if observed:
+            out.core_candidates = candidates
+            if len(candidates) == 1:
+                out.core_version = candidates[0]
+    if probe_names:
+        _probe(get, probe_names, probe_budget, out)
+    return out
+
+
+def _probe(
+    get: Callable[[str], tuple[int, bytes]], names: Sequence[str], budget: int, out: Remote
+) -> None:
+    """Look for modules by their files under ``sites/all/modules``.
+
+    Drupal's .htaccess answers 403 for a ``.info`` file that exists and 404
+    for one that does not.  Some servers deny every ``.info`` URL, so an
+    invented name is asked first: if it also gets a 403 (or a 200, a soft
+    404), ``.info`` answers say nothing and README.txt / LICENSE.txt (200)
+    are used instead.
+    """
+    bogus = f"drupalscan_absent_{uuid.uuid4().hex[:8]}"
+    status, _ = get(f"sites/all/modules/{bogus}/{bogus}.info")
+    budget -= 1
+    info_reliable = status == 404
+    if status == 200:
+        status2, _ = get(f"sites/all/modules/{bogus}/README.txt")
+        budget -= 1
+        if status2 == 200:
+            out.warnings.append(
+                "module probing skipped: the site answers 200 for files that do not exist"
+            )
+            return
+    for name in names:
+        if budget <= 0:
+            out.warnings.append(
+                f"module probing stopped after its request budget ({len(names)} names asked)"
+            )
+            return
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            continue
+        tries = [f"{name}.info"] if info_reliable else ["README.txt", "LICENSE.txt"]
+        for file in tries:
+            if budget <= 0:
+                break
+            path = f"sites/all/modules/{name}/{file}"
+            status, _ = get(path)
+            budget -= 1
+            if status == 200 or (status == 403 and file.endswith(".info")):
+                out.signals.append(
+                    _module(
+                        name,
+                        5,
+                        Evidence(kind="probe", detail=f"GET /{path} -> {status}", location=path),
+                        "unknown",
+                    )
+                )
+                break

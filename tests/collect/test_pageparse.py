@@ -1,0 +1,177 @@
+"""Page parsing: fields, template signatures and hostile input."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from drupalscan.collect.pageparse import (
+    drupal_template,
+    parse_drupal_settings,
+    parse_html,
+    wordpress_template,
+)
+
+from .httpfixtures import NORTHWIND, html
+
+URL = "http://site.example/section/page"
+
+
+def test_fields_of_a_simple_page() -> None:
+    body = html(
+        "Hello | Example",
+        "<h1>Main</h1><h2>Sub  heading</h2><h4>ignored</h4>"
+        '<p>one two three four</p><script>var x = "not words";</script>'
+        '<a href="/b?z=1&a=2#f">b</a><a href="https://other.example/x">ext</a>'
+        '<a href="mailto:a@b.c">m</a><img src="/i.png"><img src="data:image/png;base64,xx">',
+        head='<meta name="description" content="About  it">'
+        '<link rel="stylesheet" href="/s.css"><script src="/j.js"></script>'
+        '<link rel="canonical" href="/canon">',
+    ).encode()
+    page = parse_html(body, URL, {"Content-Type": "text/html"})
+    assert page.title == "Hello | Example"
+    assert page.description == "About it"
+    assert page.canonical == "http://site.example/canon"
+    assert page.language == "en"
+    assert page.headings == ["h1: Main", "h2: Sub heading"]
+    assert page.links == ["http://site.example/b?a=2&z=1"]
+    assert page.external_links == ["https://other.example/x"]
+    assert page.assets == [
+        "http://site.example/s.css",
+        "http://site.example/j.js",
+        "http://site.example/i.png",
+    ]
+    assert page.word_count == 11  # Main, Sub heading, ignored, one..four, b, ext, m
+    assert page.template.startswith("html:")
+
+
+def test_canonical_and_language_from_headers() -> None:
+    headers = {
+        "Link": '<http://site.example/canon>; rel="canonical",'
+        '<http://site.example/node/1>; rel="shortlink"',
+        "Content-Language": "de",
+    }
+    page = parse_html(b"<html><body>x</body></html>", URL, headers)
+    assert page.canonical == "http://site.example/canon"
+    assert page.language == "de"
+
+
+def test_base_href_and_meta_refresh() -> None:
+    body = (
+        b'<html><head><base href="http://site.example/root/">'
+        b'<meta http-equiv="refresh" content="0; url=next"></head>'
+        b'<body><a href="rel">r</a></body></html>'
+    )
+    page = parse_html(body, URL)
+    assert page.links == ["http://site.example/root/next", "http://site.example/root/rel"]
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("html not-front not-logged-in page-node node-type-job-posting", "node:job_posting"),
+        ("html front not-logged-in page-node", "front"),
+        ("html not-front not-logged-in page-taxonomy page-taxonomy-term", "taxonomy-term"),
+        ("html not-front not-logged-in page-user page-user-login", "user"),
+        ("html not-front logged-in page-careers", "page:careers"),
+        ("html not-front logged-in page-hr page-hr-policies", "page:hr"),
+    ],
+)
+def test_drupal_templates(body: str, expected: str) -> None:
+    assert drupal_template(body.split(), set()) == expected
+
+
+def test_drupal_views_and_panels_templates() -> None:
+    body = "html not-front not-logged-in page-staff".split()
+    classes = {"view", "view-staff-directory", "view-id-staff_directory", "view-display-id-page"}
+    assert drupal_template(body, classes, ["staff_directory"]) == "views:staff_directory"
+    assert drupal_template(body, {"panel-display", "panels-flexible-1"}) == "panels"
+    assert drupal_template("home blog".split(), set()) == ""
+
+
+def test_wordpress_templates() -> None:
+    post = "post-template-default single single-post postid-12 single-format-standard"
+    assert wordpress_template(post.split()) == "wp:single-post"
+    assert wordpress_template("page-template-default page page-id-2".split()) == "wp:page"
+    assert wordpress_template("html not-front".split()) == ""
+    page = parse_html(f'<html><body class="{post}"></body></html>'.encode(), URL)
+    assert page.template == "wp:single-post"
+
+
+def test_structural_signature_groups_similar_static_pages() -> None:
+    def layout(title: str, items: int, extra: str = "") -> bytes:
+        lis = "".join(f"<li>{i}</li>" for i in range(items))
+        return html(
+            title,
+            f'<div id="header"><ul>{lis}</ul></div><div id="main"><p>{title}</p></div>{extra}'
+            '<div id="footer"></div>',
+        ).encode()
+
+    one = parse_html(layout("One", 3), URL).template
+    two = parse_html(layout("Two words here", 7), URL).template
+    other = parse_html(layout("Three", 3, "<table><tr><td>x</td></tr></table>"), URL).template
+    assert one == two
+    assert one != other
+    assert one.startswith("html:")
+
+
+def test_drupal_settings_are_parsed() -> None:
+    script = (
+        'jQuery.extend(Drupal.settings, {"basePath":"\\/","ajaxPageState":{"theme":"nw",'
+        '"js":{"sites\\/all\\/modules\\/ctools\\/js\\/x.js":1}},"ckeditor":{"a":1}});'
+    )
+    settings = parse_drupal_settings(script)
+    assert settings is not None
+    assert settings["ajaxPageState"]["theme"] == "nw"
+    assert parse_drupal_settings("jQuery.extend(Drupal.settings, {broken") is None
+    page = parse_html(f"<html><head><script>{script}</script></head></html>".encode(), URL)
+    assert "http://site.example/sites/all/modules/ctools/js/x.js" in page.assets
+
+
+def test_style_imports_are_assets() -> None:
+    body = b'<html><head><style>@import url("/modules/node/node.css?x");</style></head></html>'
+    assert parse_html(body, URL).assets == ["http://site.example/modules/node/node.css?x"]
+
+
+def test_real_drupal7_page() -> None:
+    path = NORTHWIND / "policies" / "remote-hybrid-work.html"
+    page = parse_html(path.read_bytes(), "http://127.0.0.1:8708/policies/remote-hybrid-work")
+    assert page.template == "node:policy"
+    assert page.title == "Remote and Hybrid Work Policy | Northwind HR Intranet"
+    assert page.site_name == "Northwind HR Intranet"
+    assert page.generator.startswith("Drupal 7")
+    assert page.drupal_settings and page.drupal_settings["ajaxPageState"]["theme"] == "northwind"
+    assert "http://127.0.0.1:8708/sites/all/modules/ctools/css/ctools.css" in page.assets
+    assert "block-menu-block" in page.classes
+    assert "user_login_block" in page.form_ids
+    assert page.word_count > 100
+    assert "node-type-policy" in page.body_classes
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"\x00\x01\x02binary\xff\xfe" * 1000,
+        b"%PDF-1.4\n" + os.urandom(5000),
+        b"<html><body><div><p>unclosed <a href='/x'>link",
+        b"<" * 10000,
+        b"<div>" * 5000 + b"deep" + b"</div>" * 10,
+        b'<a href="' + b"a" * 100000 + b'">long</a>',
+        b"<html><head><meta charset='no-such-charset'></head><body>\xe9t\xe9</body></html>",
+        b"<html><body class=''><script>jQuery.extend(Drupal.settings, {\"a\":</script>",
+        b"<html><body>\x00\x00 NUL bytes <a href='/ok'>ok</a>",
+        "<html><body>ünïcødé ✓ <a href='/ü'>x</a></body></html>".encode("utf-16"),
+    ],
+)
+def test_hostile_input_never_raises(body: bytes) -> None:
+    page = parse_html(body, URL, {"Content-Type": "text/html"})
+    assert isinstance(page.links, list)
+    assert isinstance(page.word_count, int)
+
+
+def test_binary_served_as_html_is_reported() -> None:
+    page = parse_html(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(2000), URL)
+    assert page.error == "binary content served as HTML"
+    assert page.links == []
