@@ -28,7 +28,7 @@ import threading
 import time
 import urllib.robotparser
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
@@ -577,6 +577,19 @@ def _split_userinfo(url: str) -> tuple[str, tuple[str, str] | None]:
     return clean, (unquote(parts.username), unquote(parts.password or ""))
 
 
+def content_types_from_templates(templates: Mapping[str, int]) -> list[model.ContentType]:
+    """Content types a crawled Drupal site shows through ``node:TYPE`` pages.
+
+    Fields and node counts are not visible from outside (count stays None),
+    but the machine names let the content model match them with other sites.
+    """
+    return [
+        model.ContentType(name=sig[5:], label=sig[5:].replace("_", " ").capitalize())
+        for sig in sorted(templates)
+        if sig.startswith("node:") and sig[5:]
+    ]
+
+
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " :: ", " » ")
 
 
@@ -984,6 +997,7 @@ class _Crawl:
             themes=themes,
             pages=total,
             templates=dict(sorted(templates.items())),
+            content_types=content_types_from_templates(templates),
             sections=dict(sorted(sections.items())),
             broken_links=broken_links,
             warnings=warnings,

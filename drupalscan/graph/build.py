@@ -170,17 +170,25 @@ def content_graph(sites: Sequence[model.Site]) -> nx.Graph:
     a clique of edges between hundreds of sites.  Hubs of different names are
     linked when some pair of their field signatures reaches CONTENT_SIMILARITY;
     signatures are compared once per distinct (name, signature), which keeps a
-    portfolio of near-identical sites cheap.
+    portfolio of near-identical sites cheap.  Two names that coexist on one
+    site are never merged.
     """
     graph = nx.Graph()
     signatures: dict[str, set[frozenset[str]]] = {}
+    together: set[tuple[str, str]] = set()
     for site in sites:
+        names = sorted(ct.name for ct in site.content_types)
+        together.update(itertools.combinations(names, 2))
         for ct in site.content_types:
             hub = ("name", ct.name)
             graph.add_node((site.id, ct.name), ct=ct)
             graph.add_edge((site.id, ct.name), hub, reason="machine name")
             signatures.setdefault(ct.name, set()).add(field_signature(ct))
     for name_a, name_b in itertools.combinations(sorted(signatures), 2):
+        if (name_a, name_b) in together:
+            # Both exist side by side on one site, so the owner sees them as
+            # different things (article vs news), however alike their fields.
+            continue
         best = max(
             (jaccard(x, y) for x in signatures[name_a] for y in signatures[name_b]),
             default=0.0,

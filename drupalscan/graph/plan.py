@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import networkx as nx
 
@@ -53,7 +53,19 @@ def plan(
     sites = sorted(sites, key=lambda s: s.source)
     by_id = {s.id: s for s in sites}
     dep_graph = build.merged_dependency_graph(sites)
-    target = _target_modules(sites, dep_graph)
+    target = model.Target(
+        modules=_target_modules(sites, dep_graph),
+        vocabularies=_union(v.name for s in sites for v in s.vocabularies),
+        roles=_union(
+            r for s in sites for r in s.settings.get("roles", []) if isinstance(r, str)
+        ),
+        menus=_union(
+            m for s in sites for m in s.settings.get("menus", []) if isinstance(m, str)
+        ),
+        themes=_union(
+            t.name for s in sites for t in s.themes if t.type == "custom" and t.enabled is not False
+        ),
+    )
     content_model = _content_model(sites)
     groups = _groups(sites)
     counted, notes = _count_once(findings, groups)
@@ -83,6 +95,11 @@ def plan(
         cost=cost,
         notes=notes,
     )
+
+
+def _union(items: Iterable[str]) -> list[str]:
+    """Sorted distinct names: the target has one of each, whatever site had it."""
+    return sorted(set(items))
 
 
 def _shown(graph: nx.DiGraph, u: str, v: str) -> bool:

@@ -343,6 +343,18 @@ class TargetModule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    """The consolidated target site: what it runs and what it is organised by."""
+
+    modules: list[TargetModule] = field(default_factory=list)
+    vocabularies: list[str] = field(default_factory=list)
+    roles: list[str] = field(default_factory=list)
+    menus: list[str] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    """Custom themes to rebuild (their look carries over, their code does not)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class TypeSource:
     """One source content type feeding a unified target type."""
 
@@ -403,7 +415,7 @@ class Risk:
 class Plan:
     """The consolidation plan derived from the graphs and the findings."""
 
-    target: list[TargetModule] = field(default_factory=list)
+    target: Target = field(default_factory=Target)
     content_model: list[UnifiedType] = field(default_factory=list)
     waves: list[Wave] = field(default_factory=list)
     groups: list[Group] = field(default_factory=list)

@@ -75,7 +75,7 @@ class Store:
         try:
             self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             self.db.execute("PRAGMA busy_timeout = 30000")
-            self.db.execute("PRAGMA journal_mode = WAL")
+            self._set_wal()
             self.db.execute("PRAGMA synchronous = NORMAL")
             with self.transaction():
                 for statement in SCHEMA.split(";"):
@@ -97,6 +97,23 @@ class Store:
         self._seq = self._max_seq()
 
     # -- plumbing -----------------------------------------------------------
+
+    def _set_wal(self) -> None:
+        """Switch to WAL, waiting while another process holds the file.
+
+        Changing the journal mode does not go through SQLite's busy handler,
+        so two drupalscan processes opening a new store at the same moment
+        would see 'database is locked' at once; retry for up to 30 s instead.
+        """
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.db.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def transaction(self) -> _Transaction:
         """A write transaction; IMMEDIATE so writers queue instead of failing."""

@@ -84,7 +84,7 @@ def build_view(report: Report) -> dict[str, Any]:
         v["bar_high"] = round(100 * v["effort"].high / max_high, 1)
     severity_counts = Counter(f.severity for f in report.findings)
     top = [f for f in report.findings if f.severity in ("blocker", "high")][:8]
-    target_counts = Counter(t.action for t in plan.target)
+    target_counts = Counter(t.action for t in plan.target.modules)
     wave_max = max((w.effort_hours.high for w in plan.waves), default=0) or 1
     waves = []
     cursor = 0.0
@@ -144,7 +144,7 @@ def build_view(report: Report) -> dict[str, Any]:
                 "replacement": t.replacement or "",
                 "sites": [names.get(s, s) for s in t.source_sites],
             }
-            for t in plan.target
+            for t in plan.target.modules
         ],
         "target_counts": [
             (ACTION_LABELS[a], target_counts.get(a, 0)) for a in dict.fromkeys(ACTIONS.values())
@@ -244,7 +244,7 @@ def _site_view(
     counts = Counter(f.severity for f in findings)
     label, css = readiness(counts)
     effort = plan.site_effort.get(site.id, model.Effort())
-    actions = {t.name: t.action for t in plan.target}
+    actions = {t.name: t.action for t in plan.target.modules}
     code_findings = [_finding_view(f, names) for f in findings if f.subject.kind == "code"]
     pages = report.pages.get(site.id, [])
     return {
@@ -334,7 +334,7 @@ def _site_view(
 
 def _graph_picture(plan: model.Plan) -> dict[str, Any]:
     """Nodes and edges of the non-core dependency graph in SVG coordinates."""
-    actions = {t.name: t.action for t in plan.target}
+    actions = {t.name: t.action for t in plan.target.modules}
     pos = positions(plan.dependency_edges)
     width, height, pad = 900, 520, 40
     nodes = [

@@ -223,3 +223,70 @@ def test_demo_writes_report(tmp_path: Path) -> None:
     for name in ("Northwind Communications", "Northwind HR Intranet", "Facilities"):
         assert name in html
     assert "Drupal 7" in html and "7.79" in html and "7.98" in html
+
+
+def test_crawl_and_plan_over_http_and_docroot(tmp_path: Path) -> None:
+    from drupalscan.examples.server import serve_examples
+
+    store = tmp_path / "p.db"
+    with serve_examples(["northwind_hr", "facilities"]) as urls:
+        code, out, err = run(
+            "crawl", urls["facilities"], "--json", "--max-pages", "50", store=store
+        )
+        assert code == 0, err
+        (site,) = json.loads(out)["sites"]
+        assert site["kind"] == "static" and site["pages"] > 10
+        assert {
+            "source",
+            "kind",
+            "core_version",
+            "core_candidates",
+            "modules",
+            "themes",
+            "pages",
+            "templates",
+            "broken_links",
+        } <= set(site)
+        code, out, err = run(
+            "plan",
+            urls["northwind_hr"],
+            str(COMMS_DOCROOT),
+            "--db",
+            f"sqlite:///{COMMS_DB}",
+            "--ignore-robots",
+            "--format",
+            "json",
+            "-o",
+            str(tmp_path / "plan.json"),
+            store=store,
+        )
+        assert code == 0, err
+    data = json.loads((tmp_path / "plan.json").read_text())
+    kinds = sorted(s["kind"] for s in data["sites"])
+    assert kinds == ["drupal7", "drupal7", "static"]
+    hr = next(s for s in data["sites"] if s["name"] == "Northwind HR Intranet")
+    assert hr["core_version"] == "7.79"
+    plan = data["plan"]
+    assert plan["waves"]
+    for wave in plan["waves"]:
+        assert {"index", "sites", "modules", "content_types", "effort_hours"} <= set(wave)
+    actions = {m["action"] for m in plan["target"]["modules"]}
+    assert {"keep_core", "rewrite"} <= actions
+    for mod in plan["target"]["modules"]:
+        assert {"name", "action", "source_sites"} <= set(mod)
+    # The crawled HR site's `news` pages and the Comms site's `news` type meet.
+    news = next(u for u in plan["content_model"] if u["name"] == "news")
+    assert {src["site"] for src in news["sources"]} == {
+        s["id"] for s in data["sites"] if s["kind"] == "drupal7"
+    }
+    for unified in plan["content_model"]:
+        assert {"name", "sources", "conflicts"} <= set(unified)
+        assert all({"site", "type", "field_map"} <= set(src) for src in unified["sources"])
+    assert plan["redirects"], "crawled pages get a redirect map"
+    # Re-planning from the store alone (no sources) gives the same plan.
+    code, out, err = run(
+        "plan", "--format", "json", "-o", str(tmp_path / "again.json"), store=store
+    )
+    assert code == 0, err
+    again = json.loads((tmp_path / "again.json").read_text())
+    assert again["plan"]["effort_hours"] == plan["effort_hours"]

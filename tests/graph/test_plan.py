@@ -114,7 +114,7 @@ def check_invariants(sites: list[model.Site], findings: list[model.Finding], p: 
             for dep in mod.dependencies:
                 assert placed[dep] < placed[mod.name], (dep, mod.name)
     # Every enabled module of every site has an action.
-    target = {t.name: t for t in p.target}
+    target = {t.name: t for t in p.target.modules}
     for s in sites:
         for mod in build.enabled_modules(s):
             assert target[mod.name].action in ACTIONS.values()
@@ -150,6 +150,7 @@ def test_shared_module_work_counted_once() -> None:
 
 
 def test_content_conflicts_and_name_matching() -> None:
+    tags = "taxonomy_term_reference"
     a = model.Site(
         id="a",
         source="/a",
@@ -159,7 +160,7 @@ def test_content_conflicts_and_name_matching() -> None:
                 name="news",
                 fields=[
                     model.Field(name="body", type="text_with_summary"),
-                    model.Field(name="field_tags", type="taxonomy_term_reference", cardinality=-1),
+                    model.Field(name="field_tags", type=tags, cardinality=-1),
                 ],
             )
         ],
@@ -173,24 +174,32 @@ def test_content_conflicts_and_name_matching() -> None:
                 name="news",
                 fields=[
                     model.Field(name="body", type="text_long"),
-                    model.Field(name="field_tags", type="taxonomy_term_reference", cardinality=1),
+                    model.Field(name="field_tags", type=tags, cardinality=1),
                 ],
-            ),
+            )
+        ],
+    )
+    # A renamed copy on a third site joins by field signature.
+    c = model.Site(
+        id="c",
+        source="/c",
+        origin="docroot",
+        content_types=[
             model.ContentType(
                 name="bulletin",
                 fields=[
                     model.Field(name="body", type="text_long"),
-                    model.Field(name="field_tags", type="taxonomy_term_reference", cardinality=1),
+                    model.Field(name="field_tags", type=tags, cardinality=1),
                 ],
-            ),
+            )
         ],
     )
-    p = plan([a, b], [])
+    p = plan([a, b, c], [])
     (news,) = [u for u in p.content_model if u.name == "news"]
     assert {(s.site, s.type) for s in news.sources} == {
         ("a", "news"),
         ("b", "news"),
-        ("b", "bulletin"),
+        ("c", "bulletin"),
     }
     assert any("body: field types differ" in c for c in news.conflicts)
     assert any("field_tags: cardinality differs" in c for c in news.conflicts)
@@ -255,3 +264,27 @@ def test_dependency_issues() -> None:
     # A cycle does not break wave planning.
     check = plan([site], [])
     assert check.waves and set(check.waves[0].modules) >= {"a", "b", "c"}
+
+
+def test_types_side_by_side_on_one_site_never_merge() -> None:
+    fields = [
+        model.Field(name="body", type="text_with_summary"),
+        model.Field(name="field_tags", type="taxonomy_term_reference"),
+        model.Field(name="field_image", type="image"),
+    ]
+    a = model.Site(
+        id="a",
+        source="/a",
+        origin="docroot",
+        content_types=[
+            model.ContentType(name="article", fields=fields),
+            model.ContentType(
+                name="news", fields=[*fields, model.Field(name="field_x", type="text")]
+            ),
+        ],
+    )
+    b = model.Site(
+        id="b", source="/b", origin="url", content_types=[model.ContentType(name="news")]
+    )
+    names = sorted(u.name for u in plan([a, b], []).content_model)
+    assert names == ["article", "news"]
