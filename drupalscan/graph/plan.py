@@ -56,12 +56,8 @@ def plan(
     target = model.Target(
         modules=_target_modules(sites, dep_graph),
         vocabularies=_union(v.name for s in sites for v in s.vocabularies),
-        roles=_union(
-            r for s in sites for r in s.settings.get("roles", []) if isinstance(r, str)
-        ),
-        menus=_union(
-            m for s in sites for m in s.settings.get("menus", []) if isinstance(m, str)
-        ),
+        roles=_union(r for s in sites for r in s.settings.get("roles", []) if isinstance(r, str)),
+        menus=_union(m for s in sites for m in s.settings.get("menus", []) if isinstance(m, str)),
         themes=_union(
             t.name for s in sites for t in s.themes if t.type == "custom" and t.enabled is not False
         ),
