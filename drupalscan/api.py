@@ -45,6 +45,73 @@ def kb_with_cache(store: Store) -> Any:
     return kb
 
 
+@dataclass(frozen=True, slots=True)
+class RefreshResult:
+    """What `kb refresh` learnt, per project."""
+
+    project: str
+    status: str
+    d8_majors: list[int]
+    error: str = ""
+
+
+def kb_refresh(
+    store: Store,
+    projects: Sequence[str] = (),
+    *,
+    base: str | None = None,
+    timeout: float = 15.0,
+) -> list[RefreshResult]:
+    """Bring project statuses up to date from drupal.org release histories.
+
+    Without names, refreshes every contributed project the stored sites use.
+    Results are cached in the store with their fetch time and used over the
+    bundled knowledge base from then on.
+    """
+    from drupalscan.collect.releases import DEFAULT_BASE, fetch_histories
+    from drupalscan.kb import load_kb
+    from drupalscan.kb.release_history import (
+        ReleaseHistoryError,
+        parse_release_history,
+        to_project_entry,
+    )
+
+    kb = load_kb()
+    names = list(dict.fromkeys(projects))
+    if not names:
+        names = sorted(
+            {
+                m.project or m.name
+                for s in store.sites()
+                for m in s.modules
+                if m.type in ("contrib", "unknown") and (m.project or m.name) != "drupal"
+            }
+        )
+    if not names:
+        raise UsageError("no project to refresh: name some, or scan/crawl sites first")
+    bundled = kb.raw_projects()
+    results = []
+    for got in fetch_histories(names, base=base or DEFAULT_BASE, timeout=timeout):
+        if got.xml is None:
+            results.append(RefreshResult(got.project, "unchanged", [], got.error))
+            continue
+        try:
+            history = parse_release_history(got.xml)
+        except ReleaseHistoryError as exc:
+            results.append(RefreshResult(got.project, "unchanged", [], str(exc)))
+            continue
+        history["project"] = history["project"] or got.project
+        entry = to_project_entry(history, bundled.get(got.project))
+        store.put_kb(got.project, entry)
+        results.append(RefreshResult(got.project, entry["status"], list(entry["d8_majors"])))
+    if all(r.error for r in results):
+        raise UsageError(
+            f"kb refresh reached no release history ({results[0].error}); "
+            "check the network or --url"
+        )
+    return results
+
+
 def scan(path: str, store: Store, options: ScanOptions = ScanOptions()) -> model.Site:
     """Inventory a local docroot (and its database or drush output)."""
     from drupalscan.collect.codebase import ScanError

@@ -7,6 +7,7 @@ exit with status 2; a traceback appears only with -v.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import os
@@ -476,6 +477,35 @@ def kb() -> None:
     """The knowledge base of Drupal 7 modules and APIs."""
 
 
+@kb.command("refresh")
+@click.argument("projects", nargs=-1)
+@click.option(
+    "--url",
+    "base",
+    default=None,
+    help="Release-history base URL (default: drupal.org's update server).",
+)
+@click.option("--timeout", type=click.FloatRange(0.1), default=15.0, show_default=True)
+@click.pass_obj
+@handle_errors
+def kb_refresh(obj: Ctx, projects: tuple[str, ...], base: str | None, timeout: float) -> None:
+    """Update contrib project statuses from drupal.org release histories.
+
+    With no PROJECTS, refreshes every contributed project the stored sites
+    use. Results are cached in the store and used from then on.
+    """
+    with obj.open_store() as store:
+        results = api.kb_refresh(store, projects, base=base, timeout=timeout)
+    for r in results:
+        if r.error:
+            click.echo(f"{r.project:28} not refreshed: {r.error}")
+        else:
+            majors = ", ".join(str(m) for m in r.d8_majors) or "none"
+            click.echo(f"{r.project:28} {r.status:12} Drupal 8+ majors with releases: {majors}")
+    done = sum(1 for r in results if not r.error)
+    click.echo(f"{done} of {len(results)} project(s) refreshed", err=True)
+
+
 @kb.command("show")
 @click.argument("name")
 @click.pass_obj
@@ -484,7 +514,10 @@ def kb_show(obj: Ctx, name: str) -> None:
     """What the knowledge base says about one module or project."""
     with obj.open_store() as store:
         kbase = api.kb_with_cache(store)
+        cached = store.kb_entries()
     verdict = kbase.verdict(name)
+    project = kbase.project_for_module(name) or name
+    refreshed = cached.get(project)
     click.echo(
         json.dumps(
             {
@@ -495,6 +528,11 @@ def kb_show(obj: Ctx, name: str) -> None:
                 "d8_majors": list(verdict.d8_majors),
                 "note": verdict.note,
                 "source": verdict.source,
+                "refreshed_at": (
+                    dt.datetime.fromtimestamp(refreshed[1], dt.UTC).isoformat(timespec="seconds")
+                    if refreshed
+                    else None
+                ),
             },
             indent=2,
         )

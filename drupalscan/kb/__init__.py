@@ -250,6 +250,10 @@ class KnowledgeBase:
                 mapping[module] = name
         return mapping
 
+    def raw_projects(self) -> dict[str, dict[str, Any]]:
+        """Bundled project entries as stored (the shape ``kb refresh`` writes)."""
+        return {name: dict(entry) for name, entry in self._contrib["projects"].items()}
+
     def projects(self) -> dict[str, ContribProject]:
         """Every contrib project entry, keyed by drupal.org project name."""
         return dict(self._projects)
@@ -333,7 +337,8 @@ class KnowledgeBase:
     def _project_source(self, entry: ContribProject) -> str:
         """Short provenance text: overrides first, then the first cited source."""
         if entry.name in self._overrides:
-            return "refreshed release history"
+            where = _source_text(entry.sources[0]) if entry.sources else ""
+            return "refreshed release history" + (f": {where}" if where else "")
         if not entry.sources:
             return "drupalscan knowledge base"
         text = _source_text(entry.sources[0])
