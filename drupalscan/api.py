@@ -30,7 +30,8 @@ class ScanOptions:
 
     db: str | None = None
     db_prefix: str = ""
-    drush: str | None = None
+    drush: tuple[str, ...] = ()
+    """`drush pm-list --format=json` and/or `drush status --format=json` files."""
     site_dir: str = "sites/default"
 
 

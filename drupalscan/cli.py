@@ -207,8 +207,9 @@ def scan_options(func: F) -> F:
     func = click.option(
         "--drush",
         type=click.Path(dir_okay=False),
-        default=None,
-        help="JSON of `drush pm-list --format=json` (enabled state without a database).",
+        multiple=True,
+        help="JSON of `drush pm-list --format=json` (enabled state without a database) "
+        "or `drush status --format=json` (core version); repeatable.",
     )(func)
     func = click.option("--db-prefix", default="", help="Drupal table prefix.")(func)
     func = click.option(
@@ -265,7 +266,7 @@ def scan(
     docroot: str,
     db: str | None,
     db_prefix: str,
-    drush: str | None,
+    drush: tuple[str, ...],
     site_dir: str,
     as_json: bool,
 ) -> None:
@@ -384,7 +385,7 @@ def plan(
     fmt: str,
     db: str | None,
     db_prefix: str,
-    drush: str | None,
+    drush: tuple[str, ...],
     site_dir: str,
     **kw: Any,
 ) -> None:

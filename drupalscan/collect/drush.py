@@ -70,6 +70,11 @@ def drush_status(path: str | Path) -> dict[str, Any]:
     return {k: v for k, v in data.items() if not is_secret(str(k))}
 
 
+def is_status_file(path: str | Path) -> bool:
+    """Whether a file holds `drush status` output (else treat it as pm-list)."""
+    return _looks_like_status(_load(path))
+
+
 def _looks_like_status(data: dict[str, Any]) -> bool:
     """Status output is flat with keys like drupal-version; pm-list nests dicts."""
     if any(k in data for k in ("drupal-version", "drush-version", "bootstrap", "root")):

@@ -12,7 +12,7 @@ from typing import Any
 
 from drupalscan.collect.codebase import CodebaseFacts, scan_codebase
 from drupalscan.collect.database import DatabaseFacts, ExtensionState, read_database
-from drupalscan.collect.drush import read_drush
+from drupalscan.collect.drush import drush_status, is_status_file, read_drush
 from drupalscan.inventory import model
 from drupalscan.inventory.store import Store
 
@@ -28,7 +28,7 @@ def scan_local(
     *,
     db: str | None = None,
     db_prefix: str = "",
-    drush: str | None = None,
+    drush: str | list[str] | None = None,
     site_dir: str = "sites/default",
     kb: Any,
     annotate: Any,
@@ -44,10 +44,13 @@ def scan_local(
         source = f"{source}#{site_dir}"
     site = _from_codebase(code, source)
     store.put_site(annotate(site, kb))
-    if drush:
-        states = read_drush(drush)
-        site = _apply_states(site, states, "drush")
-        site = model.replace(site, collected=[*site.collected, "drush"])
+    for path in [drush] if isinstance(drush, str) else drush or []:
+        if is_status_file(path):
+            site = _apply_status(site, drush_status(path))
+        else:
+            site = _apply_states(site, read_drush(path), "drush")
+        if "drush" not in site.collected:
+            site = model.replace(site, collected=[*site.collected, "drush"])
         store.put_site(annotate(site, kb))
     if db:
         facts = read_database(db, prefix=db_prefix)
@@ -114,6 +117,31 @@ def _apply_states(site: model.Site, states: dict[str, ExtensionState], origin: s
             enabled = False
         themes.append(model.replace(theme, enabled=enabled))
     return model.replace(site, modules=modules, themes=themes, warnings=warnings)
+
+
+def _apply_status(site: model.Site, status: dict[str, Any]) -> model.Site:
+    """Take what `drush status` adds: the bootstrapped core version and site name.
+
+    The codebase's own version string wins when the two disagree, and the
+    difference is noted: a docroot copied after an update shows it.
+    """
+    version = str(status.get("drupal-version") or "") or None
+    warnings = list(site.warnings)
+    evidence = list(site.kind_evidence)
+    if version:
+        evidence.append(model.Evidence(kind="drush", detail=f"drupal-version {version}"))
+        if site.core_version and site.core_version != version:
+            warnings.append(
+                f"drush status reports Drupal {version}, the codebase {site.core_version}"
+            )
+    name = str(status.get("site-name") or status.get("site") or "")
+    return model.replace(
+        site,
+        core_version=site.core_version or version,
+        kind_evidence=evidence,
+        name=site.name if "database" in site.collected else (name or site.name),
+        warnings=warnings,
+    )
 
 
 def _apply_database(site: model.Site, facts: DatabaseFacts) -> model.Site:

@@ -290,3 +290,53 @@ def test_crawl_and_plan_over_http_and_docroot(tmp_path: Path) -> None:
     assert code == 0, err
     again = json.loads((tmp_path / "again.json").read_text())
     assert again["plan"]["effort_hours"] == plan["effort_hours"]
+
+
+def test_scan_with_drush_status(tmp_path: Path, northwind_docroot: Path) -> None:
+    status = tmp_path / "status.json"
+    status.write_text(
+        json.dumps(
+            {
+                "drupal-version": "7.79",
+                "site-name": "Northwind HR Intranet",
+                "db-driver": "mysql",
+                "db-password": "hunter2-never-shown",
+                "drush-version": "8.4.12",
+                "root": "/var/www/html",
+            }
+        )
+    )
+    code, out, err = run(
+        "scan",
+        str(northwind_docroot),
+        "--drush",
+        str(status),
+        "--drush",
+        str(NORTHWIND / "pm-list.json"),
+        "--json",
+        store=tmp_path / "s.db",
+    )
+    assert code == 0, err
+    site = json.loads(out)["sites"][0]
+    assert site["name"] == "Northwind HR Intranet"
+    assert any(e["kind"] == "drush" for e in site["kind_evidence"])
+    assert "hunter2-never-shown" not in out
+    assert b"hunter2-never-shown" not in (tmp_path / "s.db").read_bytes()
+
+
+def test_not_a_drupal_database_is_a_clear_error(tmp_path: Path) -> None:
+    import sqlite3
+
+    other = tmp_path / "other.sqlite"
+    with sqlite3.connect(other) as db:
+        db.execute("create table customers (id integer primary key, name text)")
+    code, _, err = run(
+        "scan", str(COMMS_DOCROOT), "--db", f"sqlite:///{other}", store=tmp_path / "s.db"
+    )
+    assert code == 2 and "not a Drupal 7 database" in err
+    # The codebase stage was committed before the database failed.
+    from drupalscan.inventory.store import Store
+
+    with Store(tmp_path / "s.db") as store:
+        (site,) = store.sites()
+    assert site.collected == ["codebase"] and site.modules

@@ -168,3 +168,16 @@ def test_hostile_tree(tmp_path: Path, northwind_docroot: Path) -> None:
     assert {"hook_menu", "variable_get"} <= {u.symbol for u in hr_mod.code.api_uses}
     if os.geteuid() != 0:  # root reads mode-000 files anyway
         assert "locked.inc" in text
+
+
+def test_php_is_never_executed(tmp_path: Path, northwind_docroot: Path) -> None:
+    """A module whose code would leave a mark if run or included leaves none."""
+    marker = tmp_path / "executed"
+    hr = northwind_docroot / "sites" / "all" / "modules" / "custom" / "northwind_hr"
+    payload = f"<?php\nfile_put_contents('{marker}', 'ran');\nfunction northwind_hr_init() {{ variable_get('x'); }}\n"
+    (hr / "northwind_hr.module").write_text(payload)
+    (northwind_docroot / "sites" / "default").mkdir(parents=True, exist_ok=True)
+    (northwind_docroot / "sites" / "default" / "settings.php").write_text(payload)
+    facts = scan_codebase(northwind_docroot)
+    assert not marker.exists()
+    assert "sites/default" in facts.multisite
