@@ -25,9 +25,10 @@ from drupalscan.inventory.store import Store, StoreError
 from drupalscan.progress import for_stream
 
 F = TypeVar("F", bound=Callable[..., Any])
-FORMATS = ("csv", "html", "json", "md")
+FORMATS = ("csv", "html", "json", "md", "pdf")
 DEFAULT_OUT = {
     "html": "drupalscan-report.html",
+    "pdf": "drupalscan-report.pdf",
     "json": "drupalscan-report.json",
     "md": "drupalscan-report.md",
     "csv": "drupalscan-report",
@@ -420,10 +421,14 @@ def plan(
 
 @main.command()
 @output_options
+@click.option(
+    "--pdf", is_flag=True, help="Write a PDF (same as --format pdf; needs drupalscan[pdf])."
+)
 @click.pass_obj
 @handle_errors
-def report(obj: Ctx, output: str | None, fmt: str) -> None:
+def report(obj: Ctx, output: str | None, fmt: str, pdf: bool) -> None:
     """Re-render the report from the store, without collecting anything."""
+    fmt = "pdf" if pdf else fmt
     with obj.open_store() as store:
         written = _write_report(obj, store, fmt, output)
     for path in written:

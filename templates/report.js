@@ -36,4 +36,15 @@
       });
     });
   });
+  // Printing (and print-to-PDF) shows every collapsed evidence list, then
+  // puts them back as the reader left them.
+  var closed = [];
+  window.addEventListener("beforeprint", function () {
+    closed = Array.prototype.filter.call(document.querySelectorAll("details"), function (d) { return !d.open; });
+    closed.forEach(function (d) { d.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    closed.forEach(function (d) { d.open = false; });
+    closed = [];
+  });
 })();

@@ -1,9 +1,20 @@
 """Turn one fetched HTML response into `model.Page` fields and page facts.
 
-Parsing is done with BeautifulSoup's ``html.parser`` (no C dependency) in a
-single pass over the tags, because on a local network the crawler spends
-more time here than waiting for the server.  Everything returned is plain
-data: no bs4 object leaves this module.
+On a local network the crawler spends more time here than waiting for the
+server, so there are two parsers behind `parse_html`:
+
+* the fast path: libxml2's HTML parser through ``lxml.etree`` (C, and it
+  releases the GIL so crawl workers parse in parallel), read with a few
+  C-side iterations and XPath queries instead of a Python loop over every
+  node;
+* the reference path: BeautifulSoup's ``html.parser``, pure Python and the
+  original definition of every field.  It is used when lxml is not
+  installed or when libxml2 would lose part of the page (a fatal parser
+  error: nesting deeper than libxml2 accepts, or an exception), and
+  `parse_html_reference` exposes it so tests prove both give the same
+  `Parsed` on real pages.
+
+Everything returned is plain data: no parser object leaves this module.
 
 Crawled HTML is hostile input: truncated, mis-nested, binary served as
 ``text/html``, megabytes of nested ``div``.  `parse_html` never raises on
@@ -15,11 +26,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bs4 import BeautifulSoup, Tag
+
+try:
+    from lxml import etree
+except ImportError:  # pragma: no cover - lxml is in install_requires
+    etree = None  # type: ignore[assignment]
 
 from drupalscan.collect.urls import host_of, normalise_url
 
@@ -213,6 +230,10 @@ def structural_template(root: Tag | None) -> str:
         if depth < 3:
             kids = [c for c in tag.children if isinstance(c, Tag) and c.name not in _INVISIBLE]
             stack.extend((c, depth + 1) for c in reversed(kids))
+    return _skeleton_hash(parts)
+
+
+def _skeleton_hash(parts: list[str]) -> str:
     return "html:" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:8]
 
 
@@ -225,19 +246,36 @@ def parse_html(
     defaults to the page's own host.  Header names are matched
     case-insensitively through the caller's mapping (requests' headers are).
     """
+    return _parse(body, url, headers, site_host, fast=etree is not None)
+
+
+def parse_html_reference(
+    body: bytes, url: str, headers: Mapping[str, str] | None = None, site_host: str = ""
+) -> Parsed:
+    """`parse_html` through BeautifulSoup only: the slow path, kept as the reference.
+
+    It defines what every field means; the fast path must give the same
+    `Parsed` on real pages, which the tests check page by page.
+    """
+    return _parse(body, url, headers, site_host, fast=False)
+
+
+def _parse(
+    body: bytes, url: str, headers: Mapping[str, str] | None, site_host: str, *, fast: bool
+) -> Parsed:
     headers = headers or {}
-    out = Parsed()
     site_host = site_host or host_of(url)
     if looks_binary(body):
-        out.error = "binary content served as HTML"
-        return out
+        return Parsed(error="binary content served as HTML")
     text = decode(body, headers.get("Content-Type", "")).replace("\x00", "")
-    try:
-        soup = BeautifulSoup(text, "html.parser")
-        _walk(soup, out, url, site_host)
-    except Exception as exc:  # noqa: BLE001 - hostile markup must not stop a crawl
-        out.error = f"unparseable HTML ({type(exc).__name__})"
-        return out
+    out = _parse_fast(text, url, site_host) if fast else None
+    if out is None:
+        out = Parsed()
+        try:
+            soup = BeautifulSoup(text, "html.parser")
+            _walk(soup, out, url, site_host)
+        except Exception as exc:  # noqa: BLE001 - hostile markup must not stop a crawl
+            return Parsed(error=f"unparseable HTML ({type(exc).__name__})")
     if not out.canonical:
         match = _LINK_CANONICAL.search(headers.get("Link", ""))
         if match:
@@ -245,6 +283,246 @@ def parse_html(
     if not out.language:
         out.language = headers.get("Content-Language", "").split(",")[0].strip()
     return out
+
+
+# -- fast path: lxml ---------------------------------------------------------------
+
+_TAGS = ("a", "area", "h1", "h2", "h3", "script", "style", "link", "img", "meta")
+_TAGS += ("input", "base", "html", "body", "title")
+"""The elements `_walk_lxml` reads; libxml2 skips every other one in C."""
+
+_NOT_TEXT = ("script", "style", "template", "rt", "rp")
+"""Where BeautifulSoup's ``get_text`` finds no text (its Script, Stylesheet,
+TemplateString and Ruby* string classes); comments are never text either."""
+
+
+def _text_query(skip: tuple[str, ...]) -> Any:
+    """XPath for the text nodes below an element that are not inside ``skip``."""
+    outside = " or ".join(f"ancestor::{name}" for name in skip)
+    return etree.XPath(f".//text()[not({outside})]", smart_strings=False)
+
+
+if etree is not None:
+    _TEXT = _text_query(_NOT_TEXT)
+    """What ``Tag.get_text`` reads: headings and title."""
+    _VISIBLE_TEXT = _text_query(_NOT_TEXT + tuple(sorted(_INVISIBLE)))
+    """What the reference path counts words in, once invisible tags are gone."""
+    _CLASSED = etree.XPath("descendant-or-self::*[@class]")
+    _MISPLACED = etree.ErrorTypes.HTML_STRUCURE_ERROR  # sic, libxml2's spelling
+    """libxml2's "misplaced <body> tag": it dropped the tag and its attributes."""
+_RAW_TEXT = ("title", "textarea", "iframe", "noembed", "noframes", "xmp", "plaintext")
+"""Elements libxml2 reads as text to their end tag (HTML5), html.parser as markup."""
+_MARKUP = re.compile(r"<[A-Za-z/!?]")
+_BODY_TAG = re.compile(r"<body[\s/>]", re.IGNORECASE)
+_local = threading.local()
+
+
+def _lxml_parser() -> Any:
+    """One libxml2 parser per thread: a parser is not reentrant, and its
+    ``error_log`` must describe this thread's last document."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.HTMLParser(
+            encoding="utf-8", recover=True, no_network=True, collect_ids=False, compact=True
+        )
+    return parser
+
+
+def _parse_fast(text: str, url: str, site_host: str) -> Parsed | None:
+    """`Parsed` through libxml2, or None when the reference path must decide.
+
+    The text goes back to UTF-8 bytes with the encoding forced, so a stale
+    ``<meta charset>`` or XML declaration cannot make libxml2 decode it a
+    second time.  libxml2 stops at a fatal error (nesting deeper than it
+    accepts, for one) and keeps what came before; such a page, or one lxml
+    raises on, is parsed again the slow way rather than half-read.  So is a
+    page where libxml2 drops a misplaced ``<html>``/``<body>`` start tag
+    with its attributes (PHP notices printed before the doctype, markup
+    in ``<head>``): the reference path keeps those body classes, which
+    carry the template signature.  And so is a page with markup inside an
+    element libxml2 reads as plain text but html.parser does not: a
+    ``<title>`` whose end tag is mangled swallows the rest of the page, and
+    with it every link.
+    """
+    parser = _lxml_parser()
+    try:
+        root = etree.fromstring(text.encode("utf-8", "replace"), parser)
+    except Exception:  # noqa: BLE001 - the reference path copes or reports
+        return None
+    for entry in parser.error_log:
+        if entry.level_name == "FATAL" or entry.type == _MISPLACED:
+            return None
+    out = Parsed()
+    if root is None:  # nothing but whitespace: what html.parser makes of it
+        out.template = structural_template(None)
+        return out
+    # Markup after </html> lands in further top-level <html> elements.
+    tops = [*reversed(list(root.itersiblings(preceding=True))), root, *root.itersiblings()]
+    tops = [top for top in tops if isinstance(top.tag, str)]
+    for top in tops:
+        for raw in top.iter(_RAW_TEXT):
+            if raw.text and _MARKUP.search(raw.text):
+                return None
+    try:
+        _walk_lxml(tops, out, url, site_host, implied_body=_BODY_TAG.search(text) is None)
+    except Exception:  # noqa: BLE001 - the reference path copes or reports
+        return None
+    return out
+
+
+def _lxml_text(element: Any) -> str:
+    return _WS.sub(" ", " ".join(_TEXT(element))).strip()
+
+
+def _walk_lxml(
+    tops: list[Any], out: Parsed, url: str, site_host: str, *, implied_body: bool
+) -> None:
+    """`_walk` over libxml2's tree: same fields, same order, same caps.
+
+    Only the elements in `_TAGS` reach Python, in document order; class
+    tokens come from one XPath query and the word count from another.
+    libxml2 always makes a ``<body>``; html.parser only has one when the
+    page wrote it, so with ``implied_body`` the document counts as bodiless.
+    """
+    base = url
+    links: dict[str, None] = {}
+    external: dict[str, None] = {}
+    assets: dict[str, None] = {}
+
+    def add_asset(ref: str) -> None:
+        norm = normalise_url(ref, base)
+        if norm and len(assets) < MAX_LINKS:
+            assets.setdefault(norm, None)
+
+    def add_link(ref: str) -> None:
+        norm = normalise_url(ref, base)
+        if not norm:
+            return
+        if host_of(norm) == site_host:
+            if len(links) < MAX_LINKS:
+                links.setdefault(norm, None)
+        elif len(external) < MAX_LINKS:
+            external.setdefault(norm, None)
+
+    body_el = None
+    for top in tops:
+        for tag in top.iter(_TAGS):
+            name = tag.tag
+            if name in ("a", "area"):
+                href = tag.get("href")
+                if href is not None:
+                    add_link(href)
+            elif name in ("h1", "h2", "h3"):
+                if len(out.headings) < MAX_HEADINGS:
+                    heading = _lxml_text(tag)[:200]
+                    if heading:
+                        out.headings.append(f"{name}: {heading}")
+            elif name == "script":
+                src = tag.get("src")
+                if src is not None:
+                    add_asset(src)
+                    if "wp-content" in src or "wp-includes" in src:
+                        out.markers.add("wp-content")
+                    continue
+                script = tag.text or ""
+                if tag.get("data-drupal-selector") == "drupal-settings-json":
+                    out.drupal_settings_json = True
+                elif "Drupal.settings" in script:
+                    settings = parse_drupal_settings(script)
+                    if settings is not None:
+                        out.drupal_settings = settings
+                        _settings_assets(settings, base, add_asset)
+                    else:
+                        out.markers.add("Drupal.settings")
+                if "wp-content" in script or "wpApiSettings" in script:
+                    out.markers.add("wp-content")
+                if "Joomla" in script:
+                    out.markers.add("joomla")
+            elif name == "style":
+                for ref in _IMPORT.findall(tag.text or ""):
+                    add_asset(ref)
+            elif name == "link":
+                rel = " ".join((tag.get("rel") or "").split()).lower()
+                href = tag.get("href")
+                if href is None:
+                    continue
+                if "stylesheet" in rel:
+                    add_asset(href)
+                elif rel == "canonical" and not out.canonical:
+                    out.canonical = normalise_url(href, base) or ""
+            elif name == "img":
+                src = tag.get("src")
+                if src is not None and not src.startswith("data:"):
+                    add_asset(src)
+            elif name == "meta":
+                _meta(tag, out, base, add_link)
+            elif name == "input":
+                value = tag.get("value")
+                if tag.get("name") == "form_id" and value is not None:
+                    out.form_ids.append(value)
+            elif name == "base":
+                href = tag.get("href")
+                if href is not None and base == url:
+                    base = normalise_url(href, url) or url
+            elif name == "html":
+                lang = tag.get("lang") or tag.get("xml:lang")
+                if lang is not None:
+                    out.language = lang.strip()
+            elif name == "body":
+                if body_el is None and not implied_body:
+                    body_el = tag
+                out.body_classes = [c for c in (tag.get("class") or "").split() if len(c) <= 80][
+                    :100
+                ]
+            elif name == "title" and not out.title:
+                out.title = _lxml_text(tag)[:500]
+
+    for top in tops:
+        for tag in _CLASSED(top):
+            tokens = tag.get("class").split()
+            if not tokens:
+                continue
+            if len(out.classes) < MAX_CLASSES:
+                out.classes.update(c for c in tokens if len(c) <= 80)
+            if any(c.startswith("view-display-id-page") for c in tokens):
+                out.page_views.extend(c[8:] for c in tokens if c.startswith("view-id-"))
+
+    out.links = list(links)
+    out.external_links = list(external)
+    out.assets = list(assets)
+    if body_el is not None:
+        strings = _VISIBLE_TEXT(body_el)
+    else:
+        strings = [s for top in tops for s in _VISIBLE_TEXT(top)]
+    out.word_count = sum(len(s.split()) for s in strings)
+    out.template = (
+        drupal_template(out.body_classes, out.classes, out.page_views)
+        or wordpress_template(out.body_classes)
+        or _lxml_structure(body_el)
+    )
+    if any(a.find("/wp-content/") >= 0 for a in out.assets):
+        out.markers.add("wp-content")
+
+
+def _lxml_structure(root: Any) -> str:
+    """`structural_template` over a libxml2 element (the same skeleton and hash)."""
+    if root is None:
+        return structural_template(None)
+    parts: list[str] = []
+    stack: list[tuple[Any, int]] = [(root, 0)]
+    while stack and len(parts) < 400:
+        tag, depth = stack.pop()
+        ident = tag.get("id")
+        label = f"{depth}{tag.tag}#{ident}" if ident is not None else f"{depth}{tag.tag}"
+        if not parts or parts[-1] != label:
+            parts.append(label)
+        if depth < 3:
+            kids = [c for c in tag if isinstance(c.tag, str) and c.tag not in _INVISIBLE]
+            stack.extend((c, depth + 1) for c in reversed(kids))
+    return _skeleton_hash(parts)
+
+
+# -- reference path: BeautifulSoup ---------------------------------------------------
 
 
 def _walk(soup: BeautifulSoup, out: Parsed, url: str, site_host: str) -> None:
@@ -368,7 +646,8 @@ def _class_list_attr(tag: Tag, attr: str) -> list[str]:
     return list(value or [])
 
 
-def _meta(tag: Tag, out: Parsed, base: str, add_link: Any) -> None:
+def _meta(tag: Any, out: Parsed, base: str, add_link: Callable[[str], None]) -> None:
+    """Meta description, generator, site name and refresh target (bs4 Tag or lxml element)."""
     name = str(tag.get("name") or tag.get("property") or "").lower()
     content = tag.get("content")
     if not isinstance(content, str):

@@ -146,9 +146,18 @@ def consolidation_groups(sites: Sequence[model.Site]) -> list[list[str]]:
     features = feature_graph(sites)
     similarity = nx.Graph()
     similarity.add_nodes_from(s.id for s in sites)
-    feats = {s.id: set(features.neighbors(s.id)) for s in sites}
+    # Every pair of sites is compared, so each feature set becomes an int
+    # bitset: AND/OR and a popcount are ~15x cheaper than set operations.
+    bit: dict[str, int] = {}
+    masks: dict[str, int] = {}
+    for site in sites:
+        mask = 0
+        for feat in features.neighbors(site.id):
+            mask |= 1 << bit.setdefault(feat, len(bit))
+        masks[site.id] = mask
     for a, b in itertools.combinations([s.id for s in sites], 2):
-        score = jaccard(feats[a], feats[b])
+        union = (masks[a] | masks[b]).bit_count()
+        score = (masks[a] & masks[b]).bit_count() / union if union else 0.0
         if score >= SITE_SIMILARITY:
             similarity.add_edge(a, b, weight=score)
     if similarity.number_of_edges() == 0:

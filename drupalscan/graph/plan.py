@@ -269,13 +269,21 @@ def _waves(
         for comp in layer:
             for node in condensed.nodes[comp]["members"]:
                 generations[node] = depth
+    closures: dict[str, set[str]] = {}
+
+    def closure(name: str) -> set[str]:
+        """Everything a module needs, transitively (memoised: shared by many sites)."""
+        if name not in closures:
+            closures[name] = nx.descendants(dep_graph, name) if name in dep_graph else set()
+        return closures[name]
+
     waves = []
     for index, group in enumerate(ordered, start=1):
         needed: set[str] = set()
         for sid in group.sites:
             for mod in build.enabled_modules(by_id[sid]):
                 needed.add(mod.name)
-                needed |= nx.descendants(dep_graph, mod.name) if mod.name in dep_graph else set()
+                needed |= closure(mod.name)
         new_modules = sorted(needed - placed_modules, key=lambda m: (generations.get(m, 0), m))
         placed_modules |= needed
         types = sorted(
@@ -348,7 +356,7 @@ def _risks(sites: Sequence[model.Site], findings: Sequence[model.Finding]) -> li
                 severity="high",
                 title="Content that core migrations will not carry over automatically",
                 detail="; ".join(
-                    sorted({f"{names.get(f.site, f.site)}: {f.subject.name}" for f in manual})
+                    sorted({_where(names.get(f.site, f.site), f.subject.name) for f in manual})
                 ),
                 sites=sorted({f.site for f in manual}),
             )
@@ -367,6 +375,11 @@ def _risks(sites: Sequence[model.Site], findings: Sequence[model.Finding]) -> li
             )
         )
     return risks
+
+
+def _where(site: str, subject: str) -> str:
+    """'site: subject', or just the site when the finding is about the site itself."""
+    return site if subject == site else f"{site}: {subject}"
 
 
 _SLUG = re.compile(r"[^a-z0-9]+")

@@ -52,7 +52,7 @@ def csv_tables(report: Report) -> dict[str, tuple[list[str], list[list[object]]]
         ]
         for f in report.findings
     ]
-    modules = [
+    modules: list[list[object]] = [
         [
             names[s.id],
             m.name,
@@ -81,7 +81,7 @@ def csv_tables(report: Report) -> dict[str, tuple[list[str], list[list[object]]]
         for sid, plist in report.pages.items()
         for p in plist
     ]
-    redirects = [
+    redirects: list[list[object]] = [
         [names.get(r["site"], r["site"]), r["old_url"], r["template"], r["target"]]
         for r in report.plan.redirects
     ]

@@ -34,13 +34,13 @@ def register(name: str) -> Callable[[type], type]:
 
 def formatter(name: str) -> Formatter:
     """The formatter for a format name (imports the built-in ones on first use)."""
-    from drupalscan.render import csvout, htmlout, jsonout, mdout  # noqa: F401
+    from drupalscan.render import csvout, htmlout, jsonout, mdout, pdfout  # noqa: F401
 
     return FORMATTERS[name]
 
 
 def format_names() -> list[str]:
     """Every registered format, sorted, for --format choices."""
-    from drupalscan.render import csvout, htmlout, jsonout, mdout  # noqa: F401
+    from drupalscan.render import csvout, htmlout, jsonout, mdout, pdfout  # noqa: F401
 
     return sorted(FORMATTERS)

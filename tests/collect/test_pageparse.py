@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from drupalscan.collect import pageparse
 from drupalscan.collect.pageparse import (
+    Parsed,
     drupal_template,
     parse_drupal_settings,
     parse_html,
+    parse_html_reference,
     wordpress_template,
 )
 
@@ -165,8 +171,9 @@ def test_real_drupal7_page() -> None:
         "<html><body>ünïcødé ✓ <a href='/ü'>x</a></body></html>".encode("utf-16"),
     ],
 )
-def test_hostile_input_never_raises(body: bytes) -> None:
-    page = parse_html(body, URL, {"Content-Type": "text/html"})
+@pytest.mark.parametrize("parse", [parse_html, parse_html_reference])
+def test_hostile_input_never_raises(body: bytes, parse: Callable[..., Parsed]) -> None:
+    page = parse(body, URL, {"Content-Type": "text/html"})
     assert isinstance(page.links, list)
     assert isinstance(page.word_count, int)
 
@@ -175,3 +182,107 @@ def test_binary_served_as_html_is_reported() -> None:
     page = parse_html(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(2000), URL)
     assert page.error == "binary content served as HTML"
     assert page.links == []
+
+
+# -- fast path (lxml) against the reference path (BeautifulSoup) --------------------
+
+FIXTURE_SITES = NORTHWIND.parent
+FIXTURE_PAGES = sorted(FIXTURE_SITES.rglob("*.htm*"))
+fast_path = pytest.mark.skipif(pageparse.etree is None, reason="lxml is not installed")
+
+
+def differences(fast: Parsed, reference: Parsed) -> dict[str, tuple[object, object]]:
+    """Every field on which the two parses disagree (fast value, reference value)."""
+    return {
+        f.name: (getattr(fast, f.name), getattr(reference, f.name))
+        for f in dataclasses.fields(Parsed)
+        if getattr(fast, f.name) != getattr(reference, f.name)
+    }
+
+
+def assert_same(body: bytes, url: str = URL) -> Parsed:
+    fast = parse_html(body, url, {"Content-Type": "text/html; charset=utf-8"})
+    reference = parse_html_reference(body, url, {"Content-Type": "text/html; charset=utf-8"})
+    assert differences(fast, reference) == {}
+    return fast
+
+
+def test_fixture_pages_are_there() -> None:
+    assert len([p for p in FIXTURE_PAGES if NORTHWIND in p.parents]) > 100
+
+
+@fast_path
+@pytest.mark.parametrize(
+    "path", FIXTURE_PAGES, ids=[str(p.relative_to(FIXTURE_SITES)) for p in FIXTURE_PAGES]
+)
+def test_fast_path_equals_reference_on_real_pages(path: Path) -> None:
+    """Every field of every fixture page (Drupal 7 Northwind and the others)."""
+    url = "http://127.0.0.1:8708/" + path.relative_to(FIXTURE_SITES).with_suffix("").as_posix()
+    page = assert_same(path.read_bytes(), url)
+    assert page.title and page.template
+
+
+@fast_path
+def test_fast_path_is_the_one_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_soup(*args: object) -> None:
+        raise AssertionError("fell back to BeautifulSoup")
+
+    monkeypatch.setattr(pageparse, "_walk", no_soup)
+    page = parse_html((NORTHWIND / "policies" / "remote-hybrid-work.html").read_bytes(), URL)
+    assert page.template == "node:policy"
+
+
+def drupal_page() -> bytes:
+    return (NORTHWIND / "policies" / "remote-hybrid-work.html").read_bytes()
+
+
+@fast_path
+@pytest.mark.parametrize(
+    "body",
+    [
+        # PHP notices before the doctype: libxml2 drops the real <html>/<body> tags.
+        b"<br />\n<b>Notice</b>: Undefined index: x in f() (line 1 of a.module).<br />\n"
+        + drupal_page(),
+        drupal_page().replace(b"</title>", b"</title><div>stray</div>", 1),
+        drupal_page().replace(b"</body>", b"<body class='second'></body>", 1),
+        # A mangled </title>: libxml2 would read the rest of the page as the title.
+        drupal_page().replace(b"</title>", b"</tle>", 1),
+        b"<html><body><textarea><a href='/in'>x</a></body></html>",
+        # Nesting deeper than libxml2 accepts: it would stop reading there.
+        b"<div>" * 300 + b"<a href='/deep'>deep</a>" + b"</div>" * 300 + b"<a href='/after'>a</a>",
+        # Markup after </html> (devel output, injected scripts).
+        drupal_page() + b"<pre>query log</pre><a href='/admin/after'>x</a><script src='/x.js'>",
+        b"<p>no body tag, <a href='/x'>a link</a></p>",
+        b"<html><head><title>only a head</title></head></html>",
+        b"<html><body><h2>A<!--c-->B<script>x</script><ruby>R<rt>rt</rt></ruby></h2></body></html>",
+        b'<html xml:lang="fr"><body><svg><title>icon</title></svg>text <noscript>n</noscript>',
+        b"  \n ",
+        b"",
+    ],
+)
+def test_fast_path_equals_reference_on_awkward_pages(body: bytes) -> None:
+    assert_same(body)
+
+
+@fast_path
+def test_awkward_drupal_page_keeps_its_template() -> None:
+    page = assert_same(b"<b>Notice</b>: Undefined index<br />\n" + drupal_page())
+    assert page.template == "node:policy"
+    assert page.language == "en"
+    links = assert_same(drupal_page().replace(b"</title>", b"</tle>", 1)).links
+    assert len(links) > 10
+    deep = b"<div>" * 300 + b"<a href='/deep'>d</a>" + b"</div>" * 300 + b"<a href='/after'>a</a>"
+    assert assert_same(deep).links == ["http://site.example/deep", "http://site.example/after"]
+
+
+@fast_path
+def test_stale_meta_charset_does_not_re_decode() -> None:
+    body = "<html><head><meta charset='iso-8859-1'><title>été</title></head></html>".encode()
+    page = parse_html(body, URL, {"Content-Type": "text/html; charset=utf-8"})
+    assert page.title == "été"
+
+
+def test_without_lxml_the_reference_path_parses(monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = parse_html_reference(drupal_page(), URL)
+    monkeypatch.setattr(pageparse, "etree", None)
+    assert parse_html(drupal_page(), URL) == expected
