@@ -139,6 +139,13 @@ def crawl_options(func: F) -> F:
             help="Drupal login form URL (user/login); uses --auth credentials.",
         ),
         click.option(
+            "--max-bytes",
+            type=click.IntRange(10_000),
+            default=5_000_000,
+            show_default=True,
+            help="Largest response read per URL (decompressed); larger ones are recorded.",
+        ),
+        click.option(
             "--probe",
             is_flag=True,
             help="Probe well-known module files to find more modules (bounded).",
@@ -178,6 +185,9 @@ def build_crawl_options(kw: dict[str, Any]) -> Any:
         headers.append((name.strip(), value.strip()))
     if kw.get("login_url") and not auth:
         raise api.UsageError("--login-url needs --auth USER for the login form")
+    if auth and not kw.get("login_url") and any(n.lower() == "authorization" for n, _ in headers):
+        # HTTP auth would silently replace the header: say so instead.
+        raise api.UsageError("--auth and --header 'Authorization: ...' conflict; use one of them")
     return CrawlOptions(
         concurrency=kw.pop("concurrency"),
         delay=kw.pop("delay"),
@@ -193,6 +203,7 @@ def build_crawl_options(kw: dict[str, Any]) -> Any:
         headers=tuple(headers),
         login_url=kw.pop("login_url"),
         probe=kw.pop("probe"),
+        max_bytes=kw.pop("max_bytes"),
     )
 
 

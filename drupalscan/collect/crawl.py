@@ -27,7 +27,8 @@ import re
 import threading
 import time
 import urllib.robotparser
-from collections import Counter, deque
+import zlib
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
 import requests
+import urllib3.exceptions
 from bs4 import BeautifulSoup
 from requests.auth import HTTPBasicAuth, HTTPDigestAuth
 from requests.structures import CaseInsensitiveDict
@@ -59,6 +61,16 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 10.0
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_SITEMAPS = 20
+SITEMAP_MAX_BYTES = 50_000_000
+"""Most bytes of one decompressed sitemap (the sitemaps.org limit)."""
+RECENT_URLS = 50_000
+"""URLs remembered in memory for quick dedup; older ones are looked up in the store."""
+REFILL = 1000
+"""Frontier rows loaded into memory at a time."""
+MAX_RELOGINS = 3
+"""Form logins after the first one in a crawl; a session that keeps expiring is an error."""
+DRAIN_BYTES = 65536
+"""Bytes (decompressed) read from a skipped body so its connection can be reused."""
 KEPT_HEADERS = (
     "Content-Type",
     "Content-Language",
@@ -122,6 +134,10 @@ class CrawlOptions:
     """Drupal login page (``/user/login``); the form is filled with ``auth``."""
     probe: bool = False
     """Ask for ``sites/all/modules/NAME/NAME.info`` of candidate modules."""
+    read_time: float = 60.0
+    """Longest seconds to read one response body: ``timeout`` only bounds the
+    gap between bytes, so a server trickling a byte a second would hold a
+    worker for days without this."""
 
 
 # -- politeness ------------------------------------------------------------------
@@ -185,6 +201,8 @@ def describe_error(exc: BaseException, host: str) -> str:
         return "TLS/SSL error"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         return "connection broken while reading"
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return "bad compressed data"
     if isinstance(exc, requests.exceptions.ConnectionError):
         return "connection error"
     return type(exc).__name__
@@ -229,6 +247,20 @@ class Robots:
         return self.ignore or self.parser.can_fetch(USER_AGENT, url)
 
 
+class _Session(requests.Session):
+    """A session that never reads a redirect's body on its own.
+
+    Even with ``allow_redirects=False`` requests prepares the next request
+    of a redirect (``Response.next``) and reads the redirect's whole body,
+    decompressed, to release the socket: a redirect carrying a gzip bomb or
+    an endless body would exhaust memory or hang a worker.  The crawler
+    follows redirects itself, so requests is told there is never one.
+    """
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        return None
+
+
 class Fetcher:
     """Thread-safe fetching: one session per worker thread, shared politeness."""
 
@@ -246,21 +278,77 @@ class Fetcher:
             self.cookies.set(name, value)
         self.sessions: list[requests.Session] = []
         self.lock = threading.Lock()
+        # Form login: how to log in again when the session expires mid-crawl.
+        self.login: Callable[[], None] | None = None
+        self.login_path = ""
+        self.login_lock = threading.Lock()
+        self.login_generation = 0
+        self.relogins = 0
+        self.relogin_error = ""
 
     def session(self) -> requests.Session:
-        """This thread's session, made on first use with auth, headers, cookies."""
+        """This thread's session, made on first use with auth, headers, cookies.
+
+        After a new login (another thread may have done it) the shared
+        cookies are copied in again, so every worker uses the new session.
+        """
         sess = getattr(self.local, "session", None)
         if sess is None:
-            sess = requests.Session()
+            sess = _Session()
             sess.headers["User-Agent"] = USER_AGENT
             sess.headers.update(dict(self.options.headers))
             sess.auth = self.auth
-            sess.cookies.update(self.cookies)
             sess.max_redirects = self.options.max_redirects
             self.local.session = sess
+            self.local.generation = -1
             with self.lock:
                 self.sessions.append(sess)
+        if self.local.generation != self.login_generation:
+            with self.lock:
+                sess.cookies.update(self.cookies)
+            self.local.generation = self.login_generation
         return sess
+
+    def logged_out(self, got: Fetched) -> bool:
+        """Whether a form-login crawl's answer says the session has expired.
+
+        Drupal answers an expired session with a redirect to the login form
+        or with 403/401.  A 403 page that still carries Drupal's
+        ``logged-in`` body class is a real access denial, not an expiry.
+        """
+        if self.login is None:
+            return False
+        if got.redirects and self.login_path:
+            path = urlsplit(got.final_url).path.rstrip("/")
+            if path == self.login_path.rstrip("/"):
+                return True
+        if got.status in (401, 403):
+            return b"logged-in" not in (got.body or b"").replace(b"not-logged-in", b"")
+        return False
+
+    def relogin(self, generation: int) -> str:
+        """Log in again unless another thread already did; "" or why not.
+
+        Bounded by MAX_RELOGINS per crawl: a site that logs us out on every
+        page must not be hammered with login POSTs.
+        """
+        with self.login_lock:
+            if self.login_generation != generation:
+                return ""
+            if self.relogin_error:
+                return self.relogin_error
+            if self.login is None or self.relogins >= MAX_RELOGINS:
+                self.relogin_error = f"session expired again after {self.relogins} new logins"
+                return self.relogin_error
+            self.relogins += 1
+            try:
+                self.login()
+            except CrawlError as exc:
+                self.relogin_error = f"session expired; logging in again failed ({exc})"
+                return self.relogin_error
+            with self.lock:
+                self.login_generation += 1
+            return ""
 
     def close(self) -> None:
         """Close every worker session."""
@@ -353,10 +441,13 @@ class Fetcher:
             out.final_url = current
             read = is_html_type(out.content_type) if want_body is None else want_body
             self._read(resp, out, read)
+            if out.status in RETRY_STATUSES and not out.error:
+                attempts = self.options.retries + 1
+                out.error = f"HTTP {out.status} after {attempts} attempt{'s' * (attempts > 1)}"
             return out
 
     def _read(self, resp: requests.Response, out: Fetched, read: bool) -> None:
-        """Read (or just measure) the body, stopping at max_bytes."""
+        """Read (or just measure) the body, stopping at max_bytes of decoded data."""
         limit = self.options.max_bytes
         length = resp.headers.get("Content-Length", "")
         try:
@@ -366,23 +457,12 @@ class Fetcher:
                 return
             if not read and length.isdigit():
                 out.size = int(length)
-                if out.size <= 65536:
+                if out.size <= DRAIN_BYTES:
                     _release(resp)
                 return
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in resp.iter_content(65536):
-                size += len(chunk)
-                if size > limit:
-                    out.error = "too large"
-                    break
-                if read:
-                    chunks.append(chunk)
-            out.size = size
+            body, out.size, out.error = read_body(resp, limit, self.options.read_time, keep=read)
             if read and not out.error:
-                out.body = b"".join(chunks)
-        except (requests.RequestException, OSError) as exc:
-            out.error = describe_error(exc, host_of(out.final_url))
+                out.body = body
         finally:
             resp.close()
 
@@ -400,14 +480,63 @@ class Fetcher:
         return got.status, got.body
 
 
+def read_body(
+    resp: requests.Response, limit: int, seconds: float, keep: bool = True
+) -> tuple[bytes, int, str]:
+    """(body, size, error) of a streamed response, bounded in bytes and time.
+
+    ``limit`` counts decompressed bytes, so a gzip bomb (a few KB that
+    inflate to gigabytes) stops at the limit; ``read1`` returns what has
+    arrived instead of waiting for a full chunk, so the ``seconds`` deadline
+    also stops a server that trickles bytes just inside the read timeout.
+    Errors are secret-free one-liners; the body is b"" unless ``keep``.
+    """
+    deadline = time.monotonic() + seconds
+    raw = resp.raw
+    read1 = getattr(raw, "read1", None)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while True:
+            if read1 is not None:
+                chunk = read1(65536, decode_content=True)
+            else:  # urllib3 1.x: no read1; read() waits for a whole chunk
+                chunk = raw.read(65536, decode_content=True)
+            if not chunk:
+                break
+            size += len(chunk)
+            if size > limit:
+                return b"", size, "too large"
+            if keep:
+                chunks.append(chunk)
+            if time.monotonic() > deadline:
+                return b"", size, f"too slow (body not read within {seconds:g} s)"
+    except (requests.RequestException, OSError, urllib3.exceptions.HTTPError) as exc:
+        return b"", size, describe_error(_wrap(exc), host_of(resp.url or ""))
+    return b"".join(chunks), size, ""
+
+
+def _wrap(exc: BaseException) -> BaseException:
+    """Map urllib3 read errors (raw reads raise them) to what `describe_error` knows."""
+    if isinstance(exc, urllib3.exceptions.ReadTimeoutError):
+        return requests.exceptions.Timeout(str(exc))
+    if isinstance(exc, urllib3.exceptions.DecodeError):
+        return requests.exceptions.ContentDecodingError(str(exc))
+    if isinstance(exc, (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError)):
+        return requests.exceptions.ChunkedEncodingError(str(exc))
+    return exc
+
+
 def _release(resp: requests.Response) -> None:
-    """Drain a small body so the connection goes back to the pool, then close."""
+    """Drain a small body so the connection goes back to the pool, then close.
+
+    Bounded in decoded bytes and time: a redirect whose small body is a
+    gzip bomb must not be inflated whole (``resp.content`` would).
+    """
     try:
         length = resp.headers.get("Content-Length", "")
-        if length.isdigit() and int(length) <= 65536:
-            resp.content  # noqa: B018 - reading returns the connection to the pool
-    except (requests.RequestException, OSError):
-        pass
+        if length.isdigit() and int(length) <= DRAIN_BYTES:
+            read_body(resp, DRAIN_BYTES, 2.0, keep=False)
     finally:
         resp.close()
 
@@ -429,8 +558,22 @@ class Result:
 def fetch_page(
     fetcher: Fetcher, url: str, depth: int, site_host: str, known: Callable[[str], bool]
 ) -> Result:
-    """Fetch, parse and fingerprint one URL (runs in a worker thread)."""
+    """Fetch, parse and fingerprint one URL (runs in a worker thread).
+
+    In a form-login crawl an answer that says "logged out" triggers one new
+    login (shared by all workers, bounded) and one more try; when that
+    fails the page keeps the answer as served, with the reason as error.
+    """
+    generation = fetcher.login_generation
     got = fetcher.fetch(url, known=known)
+    if fetcher.logged_out(got):
+        why = fetcher.relogin(generation)
+        if not why:
+            got = fetcher.fetch(url, known=known)
+            if fetcher.logged_out(got):
+                why = "session expired; still logged out after logging in again"
+        if why and not got.error:
+            got.error = why
     return page_from_fetch(got, depth, site_host)
 
 
@@ -495,11 +638,10 @@ def sitemap_urls(fetch: fp.Fetch, roots: Iterable[str], limit: int) -> list[str]
         if status != 200 or not body:
             continue
         if body[:2] == b"\x1f\x8b":
-            import gzip
-
             try:
-                body = gzip.decompress(body)[:50_000_000]
-            except OSError:
+                # Bounded: a sitemap.xml.gz may be a gzip bomb.
+                body = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(body, SITEMAP_MAX_BYTES)
+            except zlib.error:
                 continue
         index = b"<sitemapindex" in body[:2000]
         for raw in _LOC.findall(body):
@@ -519,15 +661,18 @@ def drupal_login(fetcher: Fetcher, login_url: str, user: str, password: str) -> 
 
     The form's hidden fields (form_build_id, form_id user_login) are sent
     back with name and pass; success means a session cookie came back.
-    The resulting cookies are copied to every worker session.
+    The resulting cookies are copied to every worker session.  Called
+    again by `Fetcher.relogin` when the session expires mid-crawl.
     """
     sess = fetcher.session()
-    before = {c.name for c in sess.cookies}
+    before = {c.name: c.value for c in sess.cookies}
     resp, error = fetcher._request(login_url)
     if resp is None:
         raise CrawlError(f"login failed: cannot load {login_url} ({error})")
-    html = resp.content[: fetcher.options.max_bytes]
+    html, _, error = read_body(resp, fetcher.options.max_bytes, fetcher.options.read_time)
     resp.close()
+    if error:
+        raise CrawlError(f"login failed: cannot read {login_url} ({error})")
     soup = BeautifulSoup(html.decode("utf-8", "replace"), "html.parser")
     form = None
     for candidate in soup.find_all("form"):
@@ -552,11 +697,15 @@ def drupal_login(fetcher: Fetcher, login_url: str, user: str, password: str) -> 
     redirected = resp.status_code in REDIRECT_STATUSES
     form_again = False
     if not redirected:
-        form_again = b'value="user_login' in resp.content[: fetcher.options.max_bytes]
+        answer, _, _ = read_body(resp, fetcher.options.max_bytes, fetcher.options.read_time)
+        form_again = b'value="user_login' in answer
+    else:
+        _release(resp)
     resp.close()
-    names = {c.name for c in sess.cookies}
-    session = any(n.upper().startswith(("SESS", "SSESS")) for n in names)
-    new = names - before
+    # New or changed cookies only: on a re-login the expired session cookie
+    # is still in the jar and proves nothing.
+    new = {c.name for c in sess.cookies if before.get(c.name) != c.value}
+    session = any(n.upper().startswith(("SESS", "SSESS")) for n in new)
     if form_again or resp.status_code >= 400 or not (session or (new and redirected)):
         raise CrawlError("login failed: no session cookie was set (check user name and password)")
     fetcher.cookies.update(sess.cookies)
@@ -604,6 +753,46 @@ def title_suffix(title: str) -> str:
         if sep in title:
             return title.rsplit(sep, 1)[1].strip()
     return ""
+
+
+class KnownUrls:
+    """The crawl's seen set, bounded: recent URLs in memory, the rest in the store.
+
+    A site of a hundred thousand pages links to several times as many URLs;
+    a set of them all would grow with the site.  The frontier table already
+    holds every admitted URL (its primary key answers lookups), so memory
+    keeps only the most recent RECENT_URLS, which catches the menu and
+    footer links every page repeats.  Only the coordinator thread may call
+    ``in`` (the store connection is its own); workers use `recently_seen`.
+    """
+
+    def __init__(self, store: Store, site_id: str, size: int = RECENT_URLS) -> None:
+        self.store = store
+        self.site_id = site_id
+        self.size = size
+        self.recent: OrderedDict[str, None] = OrderedDict()
+
+    def add(self, url: str) -> None:
+        """Remember a URL just admitted (it reaches the store at the next flush)."""
+        self.recent[url] = None
+        self.recent.move_to_end(url)
+        if len(self.recent) > self.size:
+            self.recent.popitem(last=False)
+
+    def recently_seen(self, url: str) -> bool:
+        """Memory-only check, safe from worker threads (a dict lookup)."""
+        return url in self.recent
+
+    def __contains__(self, url: object) -> bool:
+        if not isinstance(url, str):
+            return False
+        if url in self.recent:
+            self.recent.move_to_end(url)
+            return True
+        if not self.store.in_frontier(self.site_id, url):
+            return False
+        self.add(url)
+        return True
 
 
 def crawl_site(
@@ -679,6 +868,7 @@ class _Crawl:
         self.last_flush = time.monotonic()
         self.connected = False
         self.stored_initial = 0
+        self.queued = 0
 
     # -- helpers -----------------------------------------------------------
 
@@ -699,7 +889,7 @@ class _Crawl:
             return
         with self.store.transaction():
             if self.batch_enqueue:
-                self.store.enqueue(self.sid, self.batch_enqueue)
+                self.queued += self.store.enqueue(self.sid, self.batch_enqueue)
             if self.batch_pages:
                 self.store.put_pages(self.sid, self.batch_pages)
             if self.batch_done:
@@ -717,7 +907,10 @@ class _Crawl:
                 raise CrawlError("form login needs a user name and password (--auth)")
             login = self.options.login_url or urljoin(self.start, "/user/login")
             login = normalise_url(login, self.start) or login
-            drupal_login(self.fetcher, login, *self.credentials)
+            user, password = self.credentials
+            drupal_login(self.fetcher, login, user, password)
+            self.fetcher.login = lambda: drupal_login(self.fetcher, login, user, password)
+            self.fetcher.login_path = urlsplit(login).path
         self._load_robots()
 
     def _load_robots(self) -> None:
@@ -747,15 +940,17 @@ class _Crawl:
             raise CrawlError(f"cannot crawl {self.start}: {error}")
         raise CrawlError(f"cannot reach {self.host}: {error}")
 
-    def _admit(self, url: str, depth: int, referrer: str, seen: set[str], guard: TrapGuard) -> bool:
-        """Whether a discovered URL enters the frontier (and queue it if so)."""
-        if url in seen or depth > self.options.max_depth:
+    def _admit(
+        self, url: str, depth: int, referrer: str, known: KnownUrls, guard: TrapGuard
+    ) -> bool:
+        """Whether a discovered URL enters the frontier (batched for the next flush)."""
+        if depth > self.options.max_depth or url in known:
             return False
         if not self.scope.allows(url) or not self.fetcher.robots.allowed(url):
             return False
         if not guard.admit(url):
             return False
-        seen.add(url)
+        known.add(url)
         self.batch_enqueue.append((url, depth, referrer))
         return True
 
@@ -775,22 +970,22 @@ class _Crawl:
         stored = self.store.page_count(self.sid)
         budget = self.options.max_pages - stored
         self.stored_initial = stored
+        self.queued = queued
         if fresh or (queued and budget > 0):
             self._connect()
-        seen = self.store.known_urls(self.sid)
-        guard = TrapGuard(self.options.per_pattern_cap, seen)
-        queue: deque[tuple[str, int, str]] = deque()
+        # Nothing here grows with the site: the frontier stays in the store and
+        # is read REFILL rows at a time, known URLs are looked up there.
+        known = KnownUrls(self.store, self.sid)
+        guard = TrapGuard(self.options.per_pattern_cap, self.store.frontier_urls(self.sid))
         if fresh:
-            self._start(seen, guard, queue)
+            self._start(known, guard)
             budget -= 1
-        if budget > 0:
-            queue.extend(self.store.pending(self.sid, limit=1_000_000))
-        self._crawl_loop(queue, seen, guard, budget)
+        self._crawl_loop(known, guard, budget)
         self._flush(force=True)
         site = self._summarise(started)
         return site
 
-    def _start(self, seen: set[str], guard: TrapGuard, queue: deque[tuple[str, int, str]]) -> None:
+    def _start(self, known: KnownUrls, guard: TrapGuard) -> None:
         """Fetch the start URL synchronously: the place to fail with a clear message."""
         if not self.fetcher.robots.allowed(self.start):
             raise CrawlError(
@@ -812,64 +1007,66 @@ class _Crawl:
         if not is_html_type(got.content_type):
             shown = got.content_type or "no Content-Type"
             raise CrawlError(f"{self.start} is not an HTML page ({shown})")
-        seen.add(self.start)
+        known.add(self.start)
         guard.admit(self.start, force=True)
         self.batch_enqueue.append((self.start, 0, ""))
         result = page_from_fetch(got, 0, self.host)
-        self._handle(result, seen, guard, queue)
+        self._handle(result, known, guard)
         roots = [urljoin(self.start, "/sitemap.xml"), *self.fetcher.robots.sitemaps]
         limit = max(self.options.max_pages * 2, 100)
         for loc in sitemap_urls(self.fetcher.simple, roots, limit):
             norm = normalise_url(loc)
-            if norm and self._admit(norm, 1, "sitemap.xml", seen, guard):
-                queue.append((norm, 1, "sitemap.xml"))
+            if norm:
+                self._admit(norm, 1, "sitemap.xml", known, guard)
 
-    def _handle(
-        self,
-        result: Result,
-        seen: set[str],
-        guard: TrapGuard,
-        queue: deque[tuple[str, int, str]],
-    ) -> None:
+    def _handle(self, result: Result, known: KnownUrls, guard: TrapGuard) -> None:
         page = result.page
         self.fetched += 1
+        self.queued = max(0, self.queued - 1)
         if page.error or page.status == 0:
             self.errors += 1
         self._add_signals(result.signals)
         self.site_name = self.site_name or result.site_name
         self.base_path = self.base_path or result.base_path
         final = result.final_url
-        if final and final != page.url and self.scope.same_host(final) and final not in seen:
+        if final and final != page.url and self.scope.same_host(final) and final not in known:
             # The redirect target's content is recorded on this page; fetching
             # it again would only duplicate it.
-            seen.add(final)
+            known.add(final)
             self.batch_enqueue.append((final, page.depth, page.url))
             self.batch_done.append(final)
         if 200 <= page.status < 300:
             for link in page.links:
-                if self._admit(link, page.depth + 1, page.url, seen, guard):
-                    queue.append((link, page.depth + 1, page.url))
+                self._admit(link, page.depth + 1, page.url, known, guard)
         self.batch_pages.append(page)
 
-    def _crawl_loop(
-        self,
-        queue: deque[tuple[str, int, str]],
-        seen: set[str],
-        guard: TrapGuard,
-        budget: int,
-    ) -> None:
+    def _refill(self, inflight: Iterable[str]) -> list[tuple[str, int, str]]:
+        """The next frontier rows to fetch, breadth first, skipping those in flight.
+
+        Flushes first, so every page already fetched is marked done and every
+        link found so far is in the store's queue.
+        """
+        self._flush(force=True)
+        busy = set(inflight)
+        rows = self.store.pending(self.sid, limit=REFILL + len(busy))
+        return [row for row in rows if row[0] not in busy][:REFILL]
+
+    def _crawl_loop(self, known: KnownUrls, guard: TrapGuard, budget: int) -> None:
         """Keep the workers busy until the frontier or the page budget is spent."""
-        if budget <= 0 or not queue:
+        if budget <= 0:
             return
         workers = self.options.concurrency
+        queue: deque[tuple[str, int, str]] = deque()
         inflight: dict[Future[Result], str] = {}
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drupalscan-crawl")
         try:
-            while queue or inflight:
+            while True:
+                if not queue and budget > 0 and len(inflight) < workers * 2:
+                    queue.extend(self._refill(inflight.values()))
                 while queue and len(inflight) < workers * 2 and budget > 0:
                     url, depth, _ref = queue.popleft()
                     future = pool.submit(
-                        fetch_page, self.fetcher, url, depth, self.host, seen.__contains__
+                        fetch_page, self.fetcher, url, depth, self.host, known.recently_seen
                     )
                     inflight[future] = url
                     budget -= 1
@@ -886,11 +1083,11 @@ class _Crawl:
                             url,
                             [],
                         )
-                    self._handle(result, seen, guard, queue)
+                    self._handle(result, known, guard)
                 self._flush()
                 self.progress.update(
                     self.stored_initial + self.fetched,
-                    queued=len(queue) + len(inflight),
+                    queued=self.queued + len(inflight),
                     errors=self.errors,
                 )
         finally:
@@ -900,29 +1097,33 @@ class _Crawl:
     # -- site level ----------------------------------------------------------
 
     def _summarise(self, started: float) -> model.Site:
-        """Compute the Site from every stored page plus what this run saw."""
+        """Compute the Site from every stored page plus what this run saw.
+
+        Pages are streamed from the store twice (totals and failures, then
+        the links pointing at failures) so memory does not grow with the
+        site: only failed URLs and per-template/section counters are held.
+        """
         previous = self.store.get_site(self.sid)
         templates: Counter[str] = Counter()
         sections: Counter[str] = Counter()
-        status: dict[str, int] = {}
-        failed: set[str] = set()
-        outlinks: list[tuple[str, list[str]]] = []
+        bad: dict[str, int] = {}  # stored URLs that failed or answered >= 400
+        bad_finals: dict[str, int] = {}  # targets of redirects that ended >= 400
         assets: dict[str, str] = {}
         titles: Counter[str] = Counter()
         body_signals_done = False
         errors = 0
         total = 0
+        any_links = False
         for page in self.store.pages(self.sid):
             total += 1
-            status[page.url] = page.status
-            if page.final_url and page.final_url != page.url:
-                status.setdefault(page.final_url, page.status)
-            if page.status == 0 or (page.error and page.error != "too large"):
-                failed.add(page.url)
+            failed = page.status == 0 or bool(page.error and page.error != "too large")
+            if page.status >= 400 or failed:
+                bad[page.url] = page.status
+            if page.final_url and page.final_url != page.url and page.status >= 400:
+                bad_finals.setdefault(page.final_url, page.status)
             if page.error:
                 errors += 1
-            if page.links:
-                outlinks.append((page.url, page.links))
+            any_links = any_links or bool(page.links)
             if 200 <= page.status < 300 and page.content_type and is_html_type(page.content_type):
                 if page.template:
                     templates[page.template] += 1
@@ -936,17 +1137,23 @@ class _Crawl:
                 if page.body_classes and not body_signals_done:
                     body_signals_done = True
                     self._add_signals(fp.signals_from_classes(page.body_classes, (), page.url))
-        broken: dict[str, set[str]] = {}
-        for referrer, links in outlinks:
-            for link in links:
-                code = status.get(link)
-                if code is None:
-                    continue
-                if code >= 400 or link in failed:
-                    broken.setdefault(link, set()).add(referrer)
+        for final, code in bad_finals.items():
+            # A stored page's own status wins over the redirect's that reached it.
+            if final not in bad and not self.store.has_page(self.sid, final):
+                bad[final] = code
+        referrers: dict[str, list[str]] = {}
+        if bad and any_links:
+            # Pages stream in URL order, so the first 20 referrers are the
+            # sorted first 20 the report shows.
+            for page in self.store.pages(self.sid):
+                for link in dict.fromkeys(page.links):
+                    if link in bad:
+                        refs = referrers.setdefault(link, [])
+                        if len(refs) < 20:
+                            refs.append(page.url)
         broken_links = [
-            model.BrokenLink(url=u, status=status[u], referrers=sorted(r)[:20])
-            for u, r in sorted(broken.items())
+            model.BrokenLink(url=u, status=bad[u], referrers=refs)
+            for u, refs in sorted(referrers.items())
         ]
         reuse = previous is not None and "crawl" in previous.collected and not self.fetched
         if reuse and previous is not None:

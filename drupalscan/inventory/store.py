@@ -263,10 +263,18 @@ class Store:
         ).fetchone()
         return int(row[0]), int(row[1])
 
-    def known_urls(self, site_id: str) -> set[str]:
-        """Every URL in a site's frontier (seen set for a resumed crawl)."""
-        rows = self.db.execute("SELECT url FROM frontier WHERE site_id=?", (site_id,))
-        return {r[0] for r in rows}
+    def in_frontier(self, site_id: str, url: str) -> bool:
+        """Whether a URL was ever queued for this site (done or not)."""
+        row = self.db.execute(
+            "SELECT 1 FROM frontier WHERE site_id=? AND url=?", (site_id, url)
+        ).fetchone()
+        return row is not None
+
+    def frontier_urls(self, site_id: str) -> Iterator[str]:
+        """Stream every URL ever queued for a site, without loading them all."""
+        cur = self.db.execute("SELECT url FROM frontier WHERE site_id=?", (site_id,))
+        for (url,) in cur:
+            yield url
 
     # -- knowledge-base cache -------------------------------------------------
 

@@ -340,3 +340,19 @@ def test_not_a_drupal_database_is_a_clear_error(tmp_path: Path) -> None:
     with Store(tmp_path / "s.db") as store:
         (site,) = store.sites()
     assert site.collected == ["codebase"] and site.modules
+
+
+def test_auth_and_authorization_header_conflict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRUPALSCAN_PASSWORD", "pw")
+    code, _, err = run(
+        "crawl",
+        "http://127.0.0.1:9/",
+        "--auth",
+        "u",
+        "--header",
+        "Authorization: Bearer x",
+        store=tmp_path / "s.db",
+    )
+    assert code == 2 and "conflict" in err

@@ -174,7 +174,10 @@ def test_php_is_never_executed(tmp_path: Path, northwind_docroot: Path) -> None:
     """A module whose code would leave a mark if run or included leaves none."""
     marker = tmp_path / "executed"
     hr = northwind_docroot / "sites" / "all" / "modules" / "custom" / "northwind_hr"
-    payload = f"<?php\nfile_put_contents('{marker}', 'ran');\nfunction northwind_hr_init() {{ variable_get('x'); }}\n"
+    payload = (
+        f"<?php\nfile_put_contents('{marker}', 'ran');\n"
+        "function northwind_hr_init() { variable_get('x'); }\n"
+    )
     (hr / "northwind_hr.module").write_text(payload)
     (northwind_docroot / "sites" / "default").mkdir(parents=True, exist_ok=True)
     (northwind_docroot / "sites" / "default" / "settings.php").write_text(payload)

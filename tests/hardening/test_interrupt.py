@@ -1,0 +1,165 @@
+"""kill -9 in the middle of a crawl or a scan, then a rerun, equals an uninterrupted run.
+
+Also two drupalscan processes on one store: both finish and the store is
+whole.  Every child process is bounded by a timeout and killed in teardown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from drupalscan.collect.crawl import CrawlOptions, crawl_site
+from drupalscan.inventory import io
+from drupalscan.inventory.model import site_id
+from drupalscan.inventory.store import Store
+from tests.collect.httpfixtures import Reply, Req, Server
+
+REPO = Path(__file__).resolve().parents[2]
+COMMS = REPO / "fixtures" / "sites" / "comms"
+SCAN = ["scan", str(COMMS / "docroot"), "--db", f"sqlite:///{COMMS / 'comms.sqlite'}"]
+PAGES = 60
+
+CRAWL_CHILD = """
+import sys
+from drupalscan.collect import crawl
+from drupalscan.inventory.store import Store
+
+crawl.COMMIT_MAX_PAGES = 3
+with Store(sys.argv[2]) as store:
+    crawl.crawl_site(sys.argv[1], store, crawl.CrawlOptions(retries=0, concurrency=2))
+"""
+
+
+def tree(req: Req) -> Reply:
+    """Page n links to 2n+1 and 2n+2 (PAGES pages), a little slowly."""
+    path = req.path.split("?")[0]
+    n = 0 if path == "/" else int(path[2:]) if path[2:].isdigit() else -1
+    if n < 0 or n >= PAGES:
+        return Reply("", status=404)
+    links = "".join(f'<a href="/p{c}">{c}</a>' for c in (2 * n + 1, 2 * n + 2) if c < PAGES)
+    title = f"P{n} | Tree"
+    return Reply(
+        f"<html><head><title>{title}</title></head><body>{links}</body></html>", delay=0.02
+    )
+
+
+def stable_sites(store: Store) -> list[dict[str, Any]]:
+    """Stored sites as JSON data without run-dependent fields (time, paths of the run)."""
+    out = []
+    for site in store.sites():
+        data = json.loads(io.dumps(site))
+        for key in ("collected_at", "scanned_at", "updated_at"):
+            data.pop(key, None)
+        out.append(data)
+    return out
+
+
+def stored_pages(store: Store, sid: str) -> list[tuple[str, int, str]]:
+    return [(p.url, p.status, p.title) for p in store.pages(sid)]
+
+
+@pytest.fixture
+def children() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Child processes, killed at teardown if a test left one running."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for child in started:
+        if child.poll() is None:
+            child.kill()
+        child.wait(timeout=10)
+
+
+def cli(store: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "drupalscan.cli", "--store", str(store), *args]
+
+
+def test_kill_9_during_crawl_then_rerun_equals_uninterrupted(
+    tmp_path: Path, children: list[subprocess.Popen[bytes]]
+) -> None:
+    with Server(tree) as srv:
+        sid = site_id(srv.url)
+        with Store(tmp_path / "ref.db") as ref:
+            crawl_site(srv.url, ref, CrawlOptions(retries=0, concurrency=2))
+            expected_sites, expected_pages = stable_sites(ref), stored_pages(ref, sid)
+        assert len(expected_pages) == PAGES
+        partial = []
+        for kill_after in (0.4, 0.7, 1.0):
+            db = tmp_path / f"killed-{kill_after}.db"
+            child = subprocess.Popen([sys.executable, "-c", CRAWL_CHILD, srv.url, str(db)])
+            children.append(child)
+            time.sleep(kill_after)
+            if child.poll() is None:
+                os.kill(child.pid, signal.SIGKILL)
+            child.wait(timeout=10)
+            with Store(db) as store:
+                partial.append(store.page_count(sid))
+                crawl_site(srv.url, store, CrawlOptions(retries=0, concurrency=2))
+                got = stored_pages(store, sid)
+                assert got == expected_pages, kill_after
+                assert len({u for u, _, _ in got}) == len(got)
+                assert stable_sites(store) == expected_sites, kill_after
+        assert any(0 < n < PAGES for n in partial), f"no kill landed mid-crawl: {partial}"
+
+
+def test_kill_9_during_scan_then_rerun_equals_uninterrupted(
+    tmp_path: Path, children: list[subprocess.Popen[bytes]]
+) -> None:
+    ref_db = tmp_path / "ref.db"
+    subprocess.run(cli(ref_db, *SCAN), check=True, capture_output=True, timeout=60)
+    with Store(ref_db) as ref:
+        expected = stable_sites(ref)
+    assert expected
+    killed = 0
+    for kill_after in (0.05, 0.1, 0.15, 0.2, 0.25, 0.3):
+        db = tmp_path / f"scan-{kill_after}.db"
+        child = subprocess.Popen(
+            cli(db, *SCAN), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        children.append(child)
+        time.sleep(kill_after)
+        if child.poll() is None:
+            os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+        # A kill counts when it landed after the store was opened.
+        killed += child.returncode == -signal.SIGKILL and db.exists()
+        subprocess.run(cli(db, *SCAN), check=True, capture_output=True, timeout=60)
+        with Store(db) as store:
+            assert stable_sites(store) == expected, kill_after
+    assert killed >= 2, "the scan ended (or had not opened the store) at most kill points"
+
+
+def test_two_processes_on_one_store(
+    tmp_path: Path, children: list[subprocess.Popen[bytes]]
+) -> None:
+    """A scan and a crawl, and two scans, at once on one store: all finish, nothing lost."""
+    db = tmp_path / "shared.db"
+    with Server(tree) as srv:
+        procs = [
+            subprocess.Popen(cli(db, *SCAN), stdout=subprocess.PIPE, stderr=subprocess.PIPE),
+            subprocess.Popen(cli(db, *SCAN), stdout=subprocess.PIPE, stderr=subprocess.PIPE),
+            subprocess.Popen(
+                cli(db, "crawl", srv.url, "--concurrency", "2"),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            ),
+        ]
+        children.extend(procs)
+        for proc in procs:
+            _out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err.decode()
+        with Store(db) as store:
+            kinds = sorted(s.origin for s in store.sites())
+            assert len(kinds) == 2 and "url" in kinds, kinds
+            assert store.page_count(site_id(srv.url)) == PAGES
+            integrity = store.db.execute("PRAGMA integrity_check").fetchone()[0]
+            assert integrity == "ok"
