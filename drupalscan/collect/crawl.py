@@ -30,8 +30,9 @@ import urllib.robotparser
 import zlib
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from queue import Empty, SimpleQueue
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 
@@ -1058,6 +1059,10 @@ class _Crawl:
         workers = self.options.concurrency
         queue: deque[tuple[str, int, str]] = deque()
         inflight: dict[Future[Result], str] = {}
+        # Workers hand finished futures over a queue: cheaper per page than
+        # concurrent.futures.wait(), which sets up a waiter on every future
+        # in flight each time round (measurable at ~1,000 pages/s).
+        done: SimpleQueue[Future[Result]] = SimpleQueue()
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drupalscan-crawl")
         try:
             while True:
@@ -1069,10 +1074,17 @@ class _Crawl:
                         fetch_page, self.fetcher, url, depth, self.host, known.recently_seen
                     )
                     inflight[future] = url
+                    future.add_done_callback(done.put)
                     budget -= 1
                 if not inflight:
                     break
-                finished, _ = wait(list(inflight), timeout=0.5, return_when=FIRST_COMPLETED)
+                finished = []
+                try:
+                    finished.append(done.get(timeout=0.5))
+                    while True:
+                        finished.append(done.get_nowait())
+                except Empty:
+                    pass
                 for future in finished:
                     url = inflight.pop(future)
                     try:

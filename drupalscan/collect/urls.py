@@ -82,14 +82,20 @@ def normalise_url(url: str, base: str | None = None) -> str | None:
         return None
     if base:
         if url.startswith("/") and not url.startswith("//"):
-            parts = urlsplit(base)
-            url = f"{parts.scheme}://{parts.netloc}{url}"
+            url = _origin(base) + url
         elif "://" not in url[:12]:
             try:
                 url = urljoin(base, url)
             except ValueError:
                 return None
     return _normalise(url)
+
+
+@lru_cache(maxsize=1024)
+def _origin(base: str) -> str:
+    """``scheme://netloc`` of a page URL; cached, as every link on a page shares it."""
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 @lru_cache(maxsize=65536)
