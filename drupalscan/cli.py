@@ -581,7 +581,7 @@ def _print_site(site: model.Site) -> None:
     if site.pages:
         click.echo(
             f"  pages: {site.pages}, templates: {len(site.templates)}, "
-            f"broken links: {len(site.broken_links)}"
+            f"broken links: {site.broken_links}"
         )
     for w in site.warnings[:10]:
         click.echo(f"  note: {w}")

@@ -1218,7 +1218,8 @@ class _Crawl:
             templates=dict(sorted(templates.items())),
             content_types=content_types_from_templates(templates),
             sections=dict(sorted(sections.items())),
-            broken_links=broken_links,
+            broken_links=len(broken_links),
+            broken_link_details=broken_links,
             warnings=warnings,
             collected=["crawl"],
         )

@@ -127,7 +127,7 @@ def _target_modules(sites: Sequence[model.Site], graph: nx.DiGraph) -> list[mode
                 source_sites=sorted(where[name]),
                 status=mod.status,
                 replacement=mod.replacement,
-                reason=mod.status_source,
+                reason=mod.source,
             )
         )
     return sorted(

@@ -110,13 +110,23 @@ class Module:
     other_paths: list[str] = field(default_factory=list)
     """Further copies of the same module that Drupal would not load."""
     hidden: bool = False
+    required: bool = False
+    core: str | None = None
+    """The ``core`` key of the .info file (``7.x``); another value means Drupal skips it."""
+    php: str | None = None
+    """Minimum PHP version the .info file asks for."""
+    datestamp: str | None = None
+    """drupal.org packaging time (Unix seconds, as text) of this release."""
+    files: list[str] = field(default_factory=list)
+    """``files[]`` entries: classes registered with Drupal 7's autoloader."""
     code: CodeFacts | None = None
     """Only for custom modules."""
     patches: list[str] = field(default_factory=list)
     status: str = "unknown"
     """Knowledge-base verdict, one of MODULE_STATUSES."""
     replacement: str | None = None
-    status_source: str = ""
+    source: str = ""
+    """Where the status comes from (knowledge-base provenance)."""
     evidence: list[Evidence] = field(default_factory=list)
     """How a crawler saw the module (empty for local scans)."""
 
@@ -136,6 +146,10 @@ class Theme:
     engine: str = ""
     path: str = ""
     regions: list[str] = field(default_factory=list)
+    stylesheets: dict[str, list[str]] = field(default_factory=dict)
+    """Media -> stylesheet files, from ``stylesheets[MEDIA][]``."""
+    scripts: list[str] = field(default_factory=list)
+    patches: list[str] = field(default_factory=list)
     code: CodeFacts | None = None
     evidence: list[Evidence] = field(default_factory=list)
 
@@ -163,6 +177,9 @@ class ContentType:
     """Nodes of this type; None when not known (crawled sites)."""
     fields: list[Field] = field(default_factory=list)
     module: str = "node"
+    entity_type: str = "node"
+    """``node`` for content types; other bundles (taxonomy terms, users,
+    field collection items, comments) live in `Site.bundles`."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -201,6 +218,8 @@ class Site:
     modules: list[Module] = field(default_factory=list)
     themes: list[Theme] = field(default_factory=list)
     content_types: list[ContentType] = field(default_factory=list)
+    bundles: list[ContentType] = field(default_factory=list)
+    """Fielded bundles of other entity types (entity_type says which)."""
     vocabularies: list[Vocabulary] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     """Totals: nodes, users, roles, menus, ... as read from the database."""
@@ -215,7 +234,14 @@ class Site:
     """Template signature -> page count (crawled sites)."""
     sections: dict[str, int] = field(default_factory=dict)
     """First path segment -> page count (crawled sites)."""
-    broken_links: list[BrokenLink] = field(default_factory=list)
+    broken_links: int = 0
+    """How many internal link targets failed (crawled sites)."""
+    broken_link_details: list[BrokenLink] = field(default_factory=list)
+    """The failed targets with the pages linking to them."""
+    redirect_chains: list[list[str]] = field(default_factory=list)
+    """Redirect chains met while crawling: [first URL, ..., final URL]."""
+    duplicate_titles: dict[str, list[str]] = field(default_factory=dict)
+    """Page title -> the URLs sharing it (crawled sites)."""
     warnings: list[str] = field(default_factory=list)
     """Problems met while collecting that did not stop it."""
     collected: list[str] = field(default_factory=list)
@@ -255,6 +281,10 @@ class Subject:
     kind: str
     """site | module | theme | content_type | field | code | text_format."""
     name: str
+    status: str | None = None
+    """For modules: the knowledge-base status (see MODULE_STATUSES)."""
+    replacement: str | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -335,10 +365,12 @@ class TargetModule:
 
     name: str
     action: str
-    """keep_core | contrib | replace | rewrite | drop."""
+    """keep_core | contrib | replace | rewrite | drop | review."""
     source_sites: list[str] = field(default_factory=list)
     status: str = "unknown"
     replacement: str | None = None
+    d8_majors: list[int] = field(default_factory=list)
+    """Drupal majors with a known release of the module (or its replacement)."""
     reason: str = ""
 
 
@@ -412,6 +444,32 @@ class Risk:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DependencyIssue:
+    """A problem the module dependency graph shows on one site."""
+
+    site: str
+    kind: str
+    """missing (a dependency absent or disabled) | cycle | removal_candidate."""
+    modules: list[str] = field(default_factory=list)
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EffortItem:
+    """One finding's contribution to the plan's totals, so every figure reconciles."""
+
+    rule: str
+    site: str
+    subject: str
+    wave: int
+    effort_hours: Effort = field(default_factory=Effort)
+    """The finding's own range."""
+    counted_hours: Effort = field(default_factory=Effort)
+    """What the plan adds up: the same, or zero when counted on another site."""
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
     """The consolidation plan derived from the graphs and the findings."""
 
@@ -422,6 +480,8 @@ class Plan:
     effort_hours: Effort = field(default_factory=Effort)
     site_effort: dict[str, Effort] = field(default_factory=dict)
     risks: list[Risk] = field(default_factory=list)
+    dependency_issues: list[DependencyIssue] = field(default_factory=list)
+    effort_items: list[EffortItem] = field(default_factory=list)
     dependency_edges: list[list[str]] = field(default_factory=list)
     """[from, to] module pairs of the merged dependency graph, for pictures."""
     redirects: list[dict[str, str]] = field(default_factory=list)

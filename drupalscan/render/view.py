@@ -323,7 +323,7 @@ def _site_view(
         "sections": sorted(site.sections.items(), key=lambda kv: (-kv[1], kv[0]))[:15],
         "broken_links": [
             {"url": b.url, "status": b.status, "referrers": b.referrers[:5]}
-            for b in site.broken_links
+            for b in site.broken_link_details
         ],
         "page_rows": [
             {"url": p.url, "status": p.status, "title": p.title, "template": p.template}

@@ -28,7 +28,7 @@ def annotate_site(site: model.Site, kb: Any) -> model.Site:
                 type=mod_type,
                 status=verdict.status,
                 replacement=verdict.replacement,
-                status_source=verdict.source,
+                source=verdict.source,
             )
         )
     themes = []

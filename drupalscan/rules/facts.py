@@ -100,7 +100,7 @@ def module_facts(mod: model.Module) -> dict[str, Any]:
         "enabled": mod.enabled,
         "version": mod.version,
         "replacement": mod.replacement or "",
-        "status_source": mod.status_source,
+        "status_source": mod.source,
         "path": mod.path or "(seen from outside)",
         "patches": len(mod.patches),
         "copies": 1 + len(mod.other_paths),

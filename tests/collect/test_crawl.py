@@ -110,7 +110,7 @@ def test_small_site_is_crawled_fully(server: MakeServer, store: Store) -> None:
     assert site.name == "Small Site"
     assert site.origin == "url" and site.collected == ["crawl"] and site.source == srv.url
     assert site.sections["/"] == 1 and site.sections["a"] == 2
-    assert [(b.url, b.status, b.referrers) for b in site.broken_links] == [
+    assert [(b.url, b.status, b.referrers) for b in site.broken_link_details] == [
         (srv.url + "gone", 404, [srv.url + "a"])
     ]
     assert sum(site.templates.values()) == 6  # 2xx HTML pages
@@ -462,7 +462,7 @@ def test_connection_errors_are_recorded_and_crawl_goes_on(server: MakeServer, st
     pages = {p.url.removeprefix(srv.url): p for p in store.pages(site.id)}
     assert (pages["slow"].status, pages["slow"].error) == (0, "timeout")
     assert pages["ok"].status == 200
-    assert [b.url for b in site.broken_links] == [srv.url + "slow"]
+    assert [b.url for b in site.broken_link_details] == [srv.url + "slow"]
 
 
 class StopAfter(Progress):

@@ -205,7 +205,7 @@ def test_401_and_403_are_recorded_as_served(
     site, pages, _ = crawl(fault_site, fault_store, [route], bound=5)
     assert pages[route].status == status
     assert fault_site[0].hits[route] == 1
-    assert [(b.url.rsplit("/", 1)[1], b.status) for b in site.broken_links] == [
+    assert [(b.url.rsplit("/", 1)[1], b.status) for b in site.broken_link_details] == [
         (route.strip("/"), status)
     ]
 

@@ -41,7 +41,7 @@ def _site() -> model.Site:
                 fields=[model.Field(name="body", type="text_with_summary", cardinality=-1)],
             )
         ],
-        broken_links=[
+        broken_link_details=[
             model.BrokenLink(url="http://x.test/a", status=404, referrers=["http://x.test/"])
         ],
         settings={"php_filter": {"module_enabled": True, "formats": ["php_code"]}},

@@ -52,7 +52,7 @@ def hostile_site() -> model.Site:
         ],
         vocabularies=[model.Vocabulary(name="tags", label=f"Tags {SVG}", terms=2)],
         templates={f"node:{IMG}": 2},
-        broken_links=[
+        broken_link_details=[
             model.BrokenLink(
                 url=f"{SOURCE}{SVG}", status=404, referrers=["javascript:window.__pwned=4"]
             )
