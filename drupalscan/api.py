@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import mimetypes
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -200,7 +201,10 @@ def collect(
             out.extend(crawl([source], store, crawl_options, progress))
         else:
             if not Path(source).exists():
-                raise UsageError(f"{source}: no such file or directory (and not a URL)")
+                hint = ""
+                if re.match(r"^[\w.-]+(:\d+)?(/.*)?$", source) and ("." in source or ":" in source):
+                    hint = f"; for a website say http://{source}"
+                raise UsageError(f"{source}: no such file or directory (and not a URL){hint}")
             match = [s for s in known.values() if s.origin == "docroot" and s.source == norm]
             if match and not refresh and "codebase" in match[0].collected:
                 out.append(match[0])
@@ -285,7 +289,12 @@ def render(report: Any, fmt: str, out: Path) -> list[Path]:
 
     if fmt not in format_names():
         raise UsageError(f"unknown format {fmt!r}; choose from {', '.join(format_names())}")
-    return formatter(fmt).write(report, out)
+    if not out.parent.exists():
+        raise UsageError(f"cannot write {out}: folder {out.parent} does not exist")
+    try:
+        return formatter(fmt).write(report, out)
+    except OSError as exc:
+        raise UsageError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
 
 
 @dataclass

@@ -44,13 +44,22 @@ class Ctx:
         self.verbose = verbose
         self.quiet = quiet
 
-    def open_store(self) -> Store:
-        """Open the store, or fail with one clear line."""
+    def open_store(self, *, must_exist: bool = False) -> Store:
+        """Open the store, or fail with one clear line.
+
+        Commands that only read (check, report) must not leave an empty store
+        file behind when the path is mistyped.
+        """
+        if must_exist and not Path(self.store_path).exists():
+            raise api.UsageError(
+                f"no store at {self.store_path}: collect sites first "
+                "(`drupalscan plan SOURCE...`, `scan` or `crawl`), or pass --store"
+            )
         return Store(self.store_path)
 
     def settings(self) -> Settings:
         """drupalscan.toml (explicit --config or ./drupalscan.toml)."""
-        return load_settings(self.config)
+        return load_settings(self.config, store=self.store_path)
 
     def progress(self) -> Any:
         """Terminal progress unless quiet or not a terminal."""
@@ -123,7 +132,7 @@ def crawl_options(func: F) -> F:
         ),
         click.option(
             "--auth-type",
-            type=click.Choice(["basic", "digest"]),
+            type=click.Choice(["basic", "digest"], case_sensitive=False),
             default="basic",
             show_default=True,
         ),
@@ -236,7 +245,11 @@ def scan_options(func: F) -> F:
 def output_options(func: F) -> F:
     """-o/--format shared by `plan` and `report`."""
     func = click.option(
-        "--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS, case_sensitive=False),
+        default="html",
+        show_default=True,
     )(func)
     func = click.option(
         "-o", "--output", type=click.Path(), default=None, help="Output file (a directory for csv)."
@@ -319,7 +332,7 @@ def crawl(obj: Ctx, urls: tuple[str, ...], as_json: bool, **kw: Any) -> None:
 @click.option("--ignore", multiple=True, help="Skip these rule ids (repeatable).")
 @click.option(
     "--fail-on",
-    type=click.Choice(model.SEVERITIES),
+    type=click.Choice(model.SEVERITIES, case_sensitive=False),
     default=None,
     help="Exit 1 when a finding is at least this severe.",
 )
@@ -332,7 +345,7 @@ def check(
     from drupalscan.inventory.model import SEVERITIES
 
     settings = _with_selection(obj.settings(), select, ignore)
-    with obj.open_store() as store:
+    with obj.open_store(must_exist=True) as store:
         if not store.sites():
             raise api.UsageError(
                 f"the store {store.path} holds no site; run `drupalscan scan` or `crawl` first"
@@ -361,6 +374,22 @@ def check(
 def _with_selection(
     settings: Settings, select: tuple[str, ...], ignore: tuple[str, ...]
 ) -> Settings:
+    """--select/--ignore on top of drupalscan.toml; a mistyped rule id is an error.
+
+    A typo in --ignore would otherwise silently keep the rule, and one in
+    --select silently drop every rule.
+    """
+    from drupalscan.rules.loader import load_rules
+
+    known = {r.id for r in load_rules()} | {a for r in load_rules() for a in r.aliases}
+    select = tuple(n.upper() for n in select)
+    ignore = tuple(n.upper() for n in ignore)
+    wanted = [*select, *ignore, *settings.select, *settings.ignore]
+    unknown = sorted({n for n in wanted if n not in known})
+    if unknown:
+        raise api.UsageError(
+            f"unknown rule id(s) {', '.join(unknown)}; `drupalscan rules` lists them"
+        )
     if select or ignore:
         return model.replace(
             settings, select=select or settings.select, ignore=(*settings.ignore, *ignore)
@@ -369,9 +398,11 @@ def _with_selection(
 
 
 def _write_report(obj: Ctx, store: Store, fmt: str, output: str | None) -> list[Path]:
-    settings = obj.settings()
-    report = api.build_report(store, settings)
+    settings = _with_selection(obj.settings(), (), ())
     out = Path(output or DEFAULT_OUT[fmt])
+    if not out.parent.exists():  # say so before the (slow) checks and plan
+        raise api.UsageError(f"cannot write {out}: folder {out.parent} does not exist")
+    report = api.build_report(store, settings)
     return api.render(report, fmt, out)
 
 
@@ -413,8 +444,9 @@ def plan(
         raise api.UsageError(
             "--db/--drush apply to one docroot; scan several docroots with `drupalscan scan` first"
         )
+    obj.settings()  # a broken drupalscan.toml fails now, not after collecting
     options = build_crawl_options(kw)
-    with obj.open_store() as store:
+    with obj.open_store(must_exist=not items) as store:
         if items:
             api.collect(
                 items,
@@ -440,7 +472,7 @@ def plan(
 def report(obj: Ctx, output: str | None, fmt: str, pdf: bool) -> None:
     """Re-render the report from the store, without collecting anything."""
     fmt = "pdf" if pdf else fmt
-    with obj.open_store() as store:
+    with obj.open_store(must_exist=True) as store:
         written = _write_report(obj, store, fmt, output)
     for path in written:
         click.echo(str(path))
@@ -587,5 +619,21 @@ def _print_site(site: model.Site) -> None:
         click.echo(f"  note: {w}")
 
 
+def run() -> None:
+    """Console entry point: click's usage errors become one line and exit 2."""
+    try:
+        main.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("drupalscan: interrupted", err=True)
+        sys.exit(130)
+    except click.UsageError as exc:
+        where = f"{exc.ctx.command_path} --help" if exc.ctx else "drupalscan --help"
+        click.echo(f"drupalscan: error: {exc.format_message()} (see `{where}`)", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"drupalscan: error: {exc.format_message()}", err=True)
+        sys.exit(exc.exit_code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

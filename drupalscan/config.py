@@ -35,7 +35,7 @@ DEFAULT_STORE = "drupalscan.db"
 """Where collected work is kept unless --store says otherwise."""
 
 DEFAULT_CONFIG = "drupalscan.toml"
-"""Read from the current directory when present and --config is not given."""
+"""Read from beside the store, else from the current directory, unless --config says."""
 
 
 class ConfigError(ValueError):
@@ -59,13 +59,26 @@ class Settings:
     """The file these settings came from, if any."""
 
 
-def load_settings(path: str | Path | None = None) -> Settings:
-    """Read `drupalscan.toml` (explicit path, or the default one if present)."""
+def find_config(store: str | Path | None = None) -> Path | None:
+    """The `drupalscan.toml` that applies: beside the store, else in the current folder.
+
+    A consultant keeps one folder per client engagement with the store and its
+    config side by side, and may run drupalscan from anywhere with --store.
+    """
+    candidates = []
+    if store is not None:
+        candidates.append(Path(store).expanduser().resolve().parent / DEFAULT_CONFIG)
+    candidates.append(Path(DEFAULT_CONFIG).resolve())
+    return next((c for c in candidates if c.is_file()), None)
+
+
+def load_settings(path: str | Path | None = None, *, store: str | Path | None = None) -> Settings:
+    """Read `drupalscan.toml`: the explicit path, else the one `find_config` finds."""
     if path is None:
-        default = Path(DEFAULT_CONFIG)
-        if not default.is_file():
+        found = find_config(store)
+        if found is None:
             return Settings()
-        path = default
+        path = found
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))

@@ -302,7 +302,10 @@ class _Transaction:
     def __enter__(self) -> None:
         if self.db.in_transaction:
             return
-        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise _write_error(self.db, exc) from None
         self.depth = 1
 
     def __exit__(
@@ -314,6 +317,21 @@ class _Transaction:
         if not self.depth:
             return
         if exc_type is None:
-            self.db.execute("COMMIT")
-        else:
-            self.db.execute("ROLLBACK")
+            try:
+                self.db.execute("COMMIT")
+            except sqlite3.OperationalError as err:
+                self.db.execute("ROLLBACK")
+                raise _write_error(self.db, err) from None
+            return
+        self.db.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.OperationalError):
+            raise _write_error(self.db, exc) from None
+
+
+def _write_error(db: sqlite3.Connection, exc: sqlite3.OperationalError) -> StoreError:
+    """One clear line for a store that cannot be written (read-only, disk full)."""
+    path = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), "")
+    reason = str(exc)
+    if "readonly" in reason:
+        return StoreError(f"{path}: the store is read-only; pass a writable --store")
+    return StoreError(f"{path}: cannot write the store ({reason})")

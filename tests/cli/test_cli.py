@@ -190,9 +190,9 @@ def free_port() -> int:
         (["crawl", "http://127.0.0.1:{port}/"], "127.0.0.1"),
         (["crawl", "not-a-url"], "not a URL"),
         (["plan", "/no/such/thing"], "no such file or directory"),
-        (["report"], "holds no site"),
-        (["check"], "holds no site"),
-        (["--config", "{tmp}/missing.toml", "report"], "no such config file"),
+        (["report"], "no store at"),
+        (["check"], "no store at"),
+        (["--config", "{tmp}/missing.toml", "plan", "{comms}"], "no such config file"),
     ],
 )
 def test_clear_errors(tmp_path: Path, args: list[str], message: str) -> None:
@@ -356,3 +356,82 @@ def test_auth_and_authorization_header_conflict(
         store=tmp_path / "s.db",
     )
     assert code == 2 and "conflict" in err
+
+
+def test_config_beside_the_store_is_found(tmp_path: Path, scanned: Path) -> None:
+    (scanned.parent / "drupalscan.toml").write_text(
+        '[report]\nclient = "Acme Client"\nagency = "Acme Digital"\n'
+        '[cost]\nrate = 100\ncurrency = "GBP"\n'
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    out = elsewhere / "r.json"
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(elsewhere)
+    try:
+        code, _, err = run("report", "--format", "json", "-o", str(out), store=scanned)
+    finally:
+        os.chdir(cwd)
+    assert code == 0, err
+    data = json.loads(out.read_text())
+    assert data["client"] == "Acme Client" and data["plan"]["cost"]["currency"] == "GBP"
+
+
+def test_read_commands_do_not_create_a_store(tmp_path: Path) -> None:
+    for args in (["report"], ["check"], ["plan"]):
+        code, _, err = run(*args, store=tmp_path / "typo.db")
+        assert code == 2 and "no store at" in err
+    assert not (tmp_path / "typo.db").exists()
+
+
+def test_unknown_rule_ids_are_refused(scanned: Path) -> None:
+    code, _, err = run("check", "--ignore", "D7-NOPE-1", store=scanned)
+    assert code == 2 and "unknown rule id" in err
+    code, out, _ = run("check", "--select", "d7-site-001", store=scanned)
+    assert code == 0 and "D7-SITE-001" in out
+
+
+def test_console_entry_point_prints_one_line_usage_errors(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from drupalscan.inventory.store import Store
+
+    Store(tmp_path / "s.db").close()
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from drupalscan.cli import run; run()",
+            "--store",
+            str(tmp_path / "s.db"),
+            "report",
+            "--format",
+            "hmtl",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1 and "hmtl" in proc.stderr
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from drupalscan.cli import run; run()",
+            "--store",
+            str(tmp_path / "s.db"),
+            "report",
+            "--format",
+            "JSON",
+            "-o",
+            str(tmp_path / "missing" / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2 and "does not exist" in proc.stderr

@@ -86,3 +86,12 @@ def test_kb_cache(store: Store) -> None:
     store.put_kb("views", {"status": "in_core"})
     data, fetched = store.kb_entries()["views"]
     assert data == {"status": "in_core"} and fetched > 0
+
+
+def test_read_only_store_is_a_clear_error(store: Store) -> None:
+    store.put_site(model.Site(id="a", source="/a", origin="docroot"))
+    # As root, file modes do not stop SQLite; query_only gives the same error.
+    store.db.execute("PRAGMA query_only = ON")
+    with pytest.raises(StoreError, match="read-only"):
+        store.put_site(model.Site(id="b", source="/b", origin="docroot"))
+    assert [s.id for s in store.sites()] == ["a"]
