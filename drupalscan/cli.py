@@ -557,35 +557,48 @@ def kb_refresh(obj: Ctx, projects: tuple[str, ...], base: str | None, timeout: f
 
 @kb.command("show")
 @click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the entry as JSON.")
 @click.pass_obj
 @handle_errors
-def kb_show(obj: Ctx, name: str) -> None:
+def kb_show(obj: Ctx, name: str, as_json: bool) -> None:
     """What the knowledge base says about one module or project."""
+    name = name.strip().lower()  # machine names are lower case
     with obj.open_store() as store:
         kbase = api.kb_with_cache(store)
         cached = store.kb_entries()
     verdict = kbase.verdict(name)
     project = kbase.project_for_module(name) or name
     refreshed = cached.get(project)
-    click.echo(
-        json.dumps(
-            {
-                "module": name,
-                "project": kbase.project_for_module(name),
-                "status": verdict.status,
-                "replacement": verdict.replacement,
-                "d8_majors": list(verdict.d8_majors),
-                "note": verdict.note,
-                "source": verdict.source,
-                "refreshed_at": (
-                    dt.datetime.fromtimestamp(refreshed[1], dt.UTC).isoformat(timespec="seconds")
-                    if refreshed
-                    else None
-                ),
-            },
-            indent=2,
-        )
-    )
+    entry = {
+        "module": name,
+        "project": kbase.project_for_module(name),
+        "status": verdict.status,
+        "replacement": verdict.replacement,
+        "d8_majors": list(verdict.d8_majors),
+        "note": verdict.note,
+        "source": verdict.source,
+        "refreshed_at": (
+            dt.datetime.fromtimestamp(refreshed[1], dt.UTC).isoformat(timespec="seconds")
+            if refreshed
+            else None
+        ),
+    }
+    if as_json:
+        click.echo(json.dumps(entry, indent=2))
+        return
+    majors = ", ".join(f"Drupal {m}" for m in verdict.d8_majors) or "none known"
+    click.echo(f"{name}  (project {entry['project'] or name})")
+    click.echo(f"  status:      {verdict.status}")
+    if verdict.replacement:
+        click.echo(f"  replacement: {verdict.replacement}")
+    click.echo(f"  releases:    {majors}")
+    if verdict.note:
+        click.echo(f"  note:        {verdict.note}")
+    click.echo(f"  source:      {verdict.source}")
+    if entry["refreshed_at"]:
+        click.echo(f"  refreshed:   {entry['refreshed_at']}")
+    if verdict.status == "unknown":
+        click.echo("  (no evidence either way; `drupalscan kb refresh NAME` asks drupal.org)")
 
 
 def _print_site(site: model.Site) -> None:

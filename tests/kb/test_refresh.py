@@ -87,7 +87,7 @@ def test_refresh_named_projects_caches_and_overrides(tmp_path: Path, release_ser
     assert data["d8_majors"] and fetched_at > 0
     assert data["sources"][0]["path"] == "/release-history/ctools/current"
     # The cache is used over the bundled data from now on.
-    code, out, _ = _run(store, "kb", "show", "ctools")
+    code, out, _ = _run(store, "kb", "show", "CTools", "--json")
     shown = json.loads(out)
     assert shown["d8_majors"] == data["d8_majors"]
     assert shown["refreshed_at"] is not None
