@@ -9,18 +9,33 @@ aliases (never for credentials).
 from __future__ import annotations
 
 import bisect
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from drupalscan.collect.infofile import InfoError, as_list, parse_dependency, read_info
+from drupalscan.collect.infofile import (
+    InfoError,
+    as_list,
+    info_bool,
+    info_text,
+    parse_dependency,
+    read_info,
+)
 from drupalscan.collect.walk import WalkReport, walk_files
 from drupalscan.inventory import model
 
 DOCROOT_CANDIDATES = ("web", "docroot", "htdocs", "public_html", "html", "www")
 """Sub-folders a repository commonly keeps its docroot in."""
+
+DEFAULT_PROFILE = "standard"
+"""Drupal 7's install profile when nothing (database, drush) says otherwise."""
+
+CORE_ONLY_DIRS = ("includes", "misc", "scripts", "modules", "themes")
+"""Top-level docroot folders that only core ships: a patch there patches core."""
 
 PHP_SUFFIXES = (".module", ".inc", ".php", ".install", ".theme", ".engine", ".test", ".profile")
 MAX_CODE_BYTES = 2_000_000
@@ -30,6 +45,7 @@ _D7_VERSION = re.compile(rb"define\(\s*'VERSION'\s*,\s*'([0-9][^']*)'\s*\)")
 _D8_VERSION = re.compile(rb"const\s+VERSION\s*=\s*'([0-9][^']*)'")
 _CHANGELOG = re.compile(rb"^\s*Drupal\s+([0-9]+\.[0-9][0-9.]*[\w-]*)", re.MULTILINE)
 _SITES_ALIAS = re.compile(r"""\$sites\[\s*['"]([^'"]+)['"]\s*\]\s*=\s*['"]([^'"]+)['"]""")
+_T = TypeVar("_T")
 _FUNCTION = re.compile(rb"^\s*function\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(", re.MULTILINE)
 
 
@@ -46,6 +62,36 @@ class Docroot:
     """drupal6 | drupal7 | drupal8+"""
     core_version: str | None
     evidence: list[model.Evidence]
+
+
+@dataclass
+class _InfoFile:
+    """One parsed `.info` file as the walk found it, before any ranking.
+
+    Kept for the search directories of every install profile (but only of
+    this multisite site) so that the resolution can be redone for another
+    profile without a second walk: the profile is often only known once the
+    database is read.
+    """
+
+    directory: str
+    name: str
+    info: dict[str, Any]
+
+
+@dataclass
+class _WalkResult:
+    """What the one walk of the docroot collected, reusable by re-resolutions."""
+
+    infos: list[_InfoFile] = field(default_factory=list)
+    code_files: list[str] = field(default_factory=list)
+    patch_files: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    code_cache: dict[tuple[str, str], tuple[model.CodeFacts, list[str]]] = field(
+        default_factory=dict
+    )
+    """(extension name, path) -> measured code and its warnings, so a
+    re-resolution reads each custom extension's files only once."""
 
 
 @dataclass
@@ -71,7 +117,12 @@ class CodebaseFacts:
     profiles: list[str] = field(default_factory=list)
     multisite: list[str] = field(default_factory=list)
     site_dir: str = "sites/default"
+    """The resolved ``sites/*`` directory of the inventoried site."""
+    profile: str = DEFAULT_PROFILE
+    """The install profile whose ``modules``/``themes`` directories were searched."""
     warnings: list[str] = field(default_factory=list)
+    walk: _WalkResult = field(default_factory=_WalkResult, repr=False, compare=False)
+    """The raw walk, kept so `for_profile` can re-resolve without walking again."""
 
 
 def find_docroot(path: str | Path) -> Docroot:
@@ -168,18 +219,20 @@ def _identify(root: Path) -> Docroot | None:
     return Docroot(path=root.resolve(), kind=kind, core_version=version, evidence=evidence)
 
 
-def _search_rank(rel_dir: str, site_dir: str, profile: str) -> int | None:
+def _search_rank(rel_dir: str, site_dir: str, profile: str | None) -> int | None:
     """Drupal 7 drupal_system_listing() precedence of a directory, or None.
 
     core modules/themes < profiles/<install profile> < sites/all < sites/<this site>.
     Other profiles' and other multisite sites' directories are not searched: None
     (except the profile's own .info, at depth 2, so profiles are listed).
+    ``profile=None`` accepts every profile: the walk keeps them all until the
+    install profile is known.
     """
     parts = rel_dir.split("/")
     if parts[0] in ("modules", "themes"):
         return 0
     if parts[0] == "profiles" and len(parts) > 1:
-        return 1 if (parts[1] == profile or len(parts) == 2) else None
+        return 1 if (profile is None or parts[1] == profile or len(parts) == 2) else None
     if parts[0] == "sites" and len(parts) > 1:
         if parts[1] == "all":
             return 2
@@ -207,45 +260,44 @@ def scan_codebase(
     path: str | Path,
     *,
     site_dir: str = "sites/default",
-    profile: str = "standard",
+    profile: str = DEFAULT_PROFILE,
     kb: Any = None,
 ) -> CodebaseFacts:
     """Discover every extension of a docroot and measure its custom code.
 
+    ``site_dir`` names the multisite site: a ``sites/*`` directory, a host
+    name or a `sites/sites.php` alias, resolved as Drupal's conf_path() does
+    (see `resolve_site_dir`); an unknown one is a `ScanError`.
     ``profile`` is the install profile (Drupal's default is ``standard``; the
     database's ``install_profile`` variable says which when available): only
-    its modules directory is searched, as Drupal 7 does.
+    its modules directory is searched, as Drupal 7 does.  When the profile is
+    learnt later, `for_profile` redoes the resolution without a second walk.
     ``kb`` is the knowledge base (``drupalscan.kb.load_kb()``); it names known
     contrib projects and the Drupal 7 APIs that custom code is searched for.
     """
     docroot = find_docroot(path)
-    facts = CodebaseFacts(docroot=docroot, site_dir=site_dir)
-    if kb is None:
-        from drupalscan.kb import load_kb
-
-        kb = load_kb()
+    aliases = read_sites_php(docroot.path)
+    resolved = resolve_site_dir(docroot.path, site_dir, aliases)
+    walk = _WalkResult()
     report = WalkReport()
-    found: list[_Found] = []
-    code_files: list[str] = []
-    patch_files: list[str] = []
     settings_dirs: list[str] = []
     for rel_dir, name in walk_files(docroot.path, report):
         rel = f"{rel_dir}/{name}" if rel_dir else name
         if name.endswith(".info") and rel_dir:
-            rank = _search_rank(rel_dir, site_dir, profile)
+            # Every directory could become a search directory once the
+            # install profile is known, so every .info is read and kept.
+            if _search_rank(rel_dir, resolved, None) is None:
+                continue
             try:
                 info = read_info(docroot.path / rel)
             except InfoError as exc:
-                facts.warnings.append(f"skipped a broken .info file: {_relative(exc, docroot)}")
+                walk.warnings.append(f"skipped a broken .info file: {_relative(exc, docroot)}")
                 continue
-            ext = name[: -len(".info")]
-            if rank is None:
-                continue
-            found.append(_Found(ext, _extension_kind(rel_dir, ext, info), rel_dir, info, rank))
+            walk.infos.append(_InfoFile(rel_dir, name[: -len(".info")], info))
         elif name.endswith(PHP_SUFFIXES):
-            code_files.append(rel)
+            walk.code_files.append(rel)
         elif name.endswith(".patch") or name == "PATCHES.txt":
-            patch_files.append(rel)
+            walk.patch_files.append(rel)
         if name == "settings.php" and rel_dir.startswith("sites/") and rel_dir.count("/") == 1:
             settings_dirs.append(rel_dir)
     for label, items in (
@@ -254,33 +306,144 @@ def scan_codebase(
         ("unreadable, skipped", report.unreadable),
     ):
         for item in items[:20]:
-            facts.warnings.append(f"{item}: {label}")
-    facts.multisite = sorted(settings_dirs) + _multisite_aliases(docroot.path, facts)
-    _resolve_extensions(facts, found, kb)
-    _attach_code(facts, code_files, kb)
-    _attach_patches(facts, patch_files)
-    return facts
+            walk.warnings.append(f"{item}: {label}")
+    multisite = sorted(settings_dirs) + [f"alias {a} -> sites/{t}" for a, t in aliases.items()]
+    for alias, target in aliases.items():
+        if not (docroot.path / "sites" / target / "settings.php").is_file():
+            walk.warnings.append(
+                f"sites/sites.php aliases {alias} to sites/{target}, which has no settings.php"
+            )
+    if resolved != "sites/default" and resolved not in settings_dirs:
+        walk.warnings.append(f"{resolved} has no settings.php: Drupal would not serve it")
+    facts = CodebaseFacts(docroot=docroot, multisite=multisite, site_dir=resolved, walk=walk)
+    return for_profile(facts, profile, kb=kb)
+
+
+def for_profile(facts: CodebaseFacts, profile: str, *, kb: Any = None) -> CodebaseFacts:
+    """The codebase as Drupal sees it under install profile ``profile``.
+
+    Reuses the walk held in ``facts`` (and the custom-code measurements
+    already made), so learning the real profile from the database costs a
+    re-resolution, not a second pass over the docroot.
+    """
+    if kb is None:
+        from drupalscan.kb import load_kb
+
+        kb = load_kb()
+    walk = facts.walk
+    new = CodebaseFacts(
+        docroot=facts.docroot,
+        multisite=list(facts.multisite),
+        site_dir=facts.site_dir,
+        profile=profile,
+        warnings=list(walk.warnings),
+        walk=walk,
+    )
+    found: list[_Found] = []
+    for item in walk.infos:
+        rank = _search_rank(item.directory, facts.site_dir, profile)
+        if rank is None:
+            continue
+        kind = _extension_kind(item.directory, item.name, item.info)
+        found.append(_Found(item.name, kind, item.directory, item.info, rank))
+    _resolve_extensions(new, found, kb)
+    if profile not in new.profiles and new.profiles:
+        new.warnings.append(
+            f"install profile {profile} is not in profiles/ "
+            f"(found: {', '.join(sorted(new.profiles))})"
+        )
+    _attach_code(new, walk.code_files, kb, walk.code_cache)
+    _attach_templates(new, walk.code_files)
+    _attach_patches(new, walk.patch_files)
+    return new
+
+
+def read_sites_php(root: Path) -> dict[str, str]:
+    """`sites/sites.php` aliases (host or path -> site directory), read as text.
+
+    The file is never executed: ``$sites['alias'] = 'dir';`` lines are
+    matched outside comments, which is how every real sites.php is written.
+    """
+    sites_php = root / "sites" / "sites.php"
+    if not sites_php.is_file():
+        return {}
+    text = _read_head(sites_php).decode("utf-8", errors="replace")
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
+    text = re.sub(r"(?m)^\s*(#|//).*$", "", text)
+    return dict(_SITES_ALIAS.findall(text))
+
+
+def _site_dirs(root: Path) -> list[str]:
+    """``sites/*`` directories holding a settings.php, plus sites/default."""
+    found = {"sites/default"}
+    try:
+        with os.scandir(root / "sites") as it:
+            for entry in it:
+                if entry.is_dir() and os.path.isfile(os.path.join(entry.path, "settings.php")):
+                    found.add(f"sites/{entry.name}")
+    except OSError:
+        pass
+    return sorted(found)
+
+
+def resolve_site_dir(root: Path, site_dir: str, aliases: dict[str, str] | None = None) -> str:
+    """The ``sites/*`` directory a user's ``--site`` value means.
+
+    Accepted: a directory (``sites/events.example.org`` or just its name), a
+    host name or URL (``events.example.org``, ``https://example.org:8080/sub``)
+    or a `sites/sites.php` alias.  Hosts go through Drupal 7's conf_path()
+    search (most specific host and path first, aliases applied, a directory
+    counts only with a settings.php).  Drupal would fall back to sites/default
+    for an unknown host, but a consultant naming a site they cannot see most
+    likely mistyped it, so that is an error listing what exists.
+    """
+    aliases = read_sites_php(root) if aliases is None else aliases
+    raw = site_dir.strip()
+    if raw.removeprefix("sites/").strip("/") == "default":
+        return "sites/default"  # Drupal's fallback, even with no such folder
+    if "://" in raw:
+        parts = urlsplit(raw)
+        host, path = parts.netloc.rpartition("@")[2], parts.path
+    else:
+        raw = raw.removeprefix("./").rstrip("/")
+        if raw.startswith("sites/"):
+            name = raw.removeprefix("sites/")
+            if name and "/" not in name and name != "all" and (root / "sites" / name).is_dir():
+                return f"sites/{name}"
+            raise ScanError(_unknown_site(site_dir, root, aliases))
+        host, _, path = raw.partition("/")
+        path = "/" + path if path else ""
+    if host and "/" not in host and host != "all" and (root / "sites" / host).is_dir():
+        return f"sites/{host}"
+    if host:
+        # conf_path(): $uri from the script path, $server from the host with
+        # the port moved to the front, both tried from most to least specific.
+        uri = ["", *[p for p in path.split("/") if p], "index.php"]
+        server = ".".join(reversed(host.lower().rstrip(".").split(":"))).split(".")
+        for i in range(len(uri) - 1, 0, -1):
+            for j in range(len(server), 0, -1):
+                candidate = ".".join(server[-j:]) + ".".join(uri[:i])
+                target = aliases.get(candidate)
+                if target is not None and (root / "sites" / target).exists():
+                    candidate = target
+                if candidate != "all" and (root / "sites" / candidate / "settings.php").is_file():
+                    return f"sites/{candidate}"
+        target = aliases.get(host)
+        if target is not None and (root / "sites" / target).is_dir():
+            return f"sites/{target}"
+    raise ScanError(_unknown_site(site_dir, root, aliases))
+
+
+def _unknown_site(site_dir: str, root: Path, aliases: dict[str, str]) -> str:
+    known = ", ".join(_site_dirs(root))
+    alias_text = ", ".join(f"{a} -> sites/{t}" for a, t in sorted(aliases.items()))
+    return f"{site_dir}: no such site in {root / 'sites'}; known site directories: {known}" + (
+        f"; sites.php aliases: {alias_text}" if alias_text else ""
+    )
 
 
 def _relative(exc: Exception, docroot: Docroot) -> str:
     return str(exc).replace(str(docroot.path) + "/", "")
-
-
-def _multisite_aliases(root: Path, facts: CodebaseFacts) -> list[str]:
-    """Read `sites/sites.php` aliases as text (never executed), as list entries."""
-    sites_php = root / "sites" / "sites.php"
-    if not sites_php.is_file():
-        return []
-    text = _read_head(sites_php).decode("utf-8", errors="replace")
-    text = re.sub(r"(?m)^\s*(#|//).*$", "", text)
-    aliases = []
-    for alias, target in _SITES_ALIAS.findall(text):
-        aliases.append(f"alias {alias} -> sites/{target}")
-        if not (root / "sites" / target / "settings.php").is_file():
-            facts.warnings.append(
-                f"sites/sites.php aliases {alias} to sites/{target}, which has no settings.php"
-            )
-    return aliases
 
 
 def _classify(item: _Found, kb: Any) -> tuple[str, str | None]:
@@ -330,8 +493,7 @@ def _resolve_extensions(facts: CodebaseFacts, found: list[_Found], kb: Any) -> N
             parent = _custom_project(chosen, module_dirs)
             project = parent if parent != name else None
         label = str(chosen.info.get("name", name))
-        version = chosen.info.get("version")
-        version = version if isinstance(version, str) and version else None
+        version = info_text(chosen.info.get("version"))
         if kind == "theme":
             facts.themes.append(
                 model.Theme(
@@ -340,11 +502,13 @@ def _resolve_extensions(facts: CodebaseFacts, found: list[_Found], kb: Any) -> N
                     project=project,
                     version=version,
                     type=ext_type,
-                    base_theme=_str_or_none(chosen.info.get("base theme")),
+                    base_theme=info_text(chosen.info.get("base theme")),
                     # Drupal 7 defaults a theme's engine to PHPTemplate.
                     engine=str(chosen.info.get("engine", "phptemplate")),
                     path=chosen.directory,
                     regions=sorted(_as_keys(chosen.info.get("regions"))),
+                    stylesheets=_stylesheets(chosen.info.get("stylesheets")),
+                    scripts=as_list(chosen.info.get("scripts")),
                 )
             )
             continue
@@ -368,9 +532,21 @@ def _resolve_extensions(facts: CodebaseFacts, found: list[_Found], kb: Any) -> N
                 package=str(chosen.info.get("package", "")),
                 path=chosen.directory,
                 other_paths=others,
-                hidden=str(chosen.info.get("hidden", "")).lower() in ("1", "true"),
+                hidden=info_bool(chosen.info.get("hidden")),
+                required=info_bool(chosen.info.get("required")),
+                core=info_text(chosen.info.get("core")),
+                php=info_text(chosen.info.get("php")),
+                datestamp=info_text(chosen.info.get("datestamp")),
+                files=as_list(chosen.info.get("files")),
             )
         )
+
+
+def _stylesheets(value: Any) -> dict[str, list[str]]:
+    """``stylesheets[MEDIA][]`` as media -> files; other shapes mean nothing to Drupal."""
+    if not isinstance(value, dict):
+        return {}
+    return {str(media): as_list(files) for media, files in value.items() if as_list(files)}
 
 
 def _as_keys(value: Any) -> list[str]:
@@ -379,11 +555,7 @@ def _as_keys(value: Any) -> list[str]:
     return as_list(value)
 
 
-def _str_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _owner(path: str, owners: dict[str, int]) -> int | None:
+def _owner(path: str, owners: dict[str, _T]) -> _T | None:
     """Index of the deepest extension directory containing ``path``.
 
     Plain string slicing: this runs once per PHP file of the whole docroot,
@@ -398,38 +570,61 @@ def _owner(path: str, owners: dict[str, int]) -> int | None:
     return None
 
 
-def _attach_code(facts: CodebaseFacts, code_files: Iterable[str], kb: Any) -> None:
-    """Measure custom modules and themes: files, lines, hooks, API uses."""
-    custom: list[model.Module | model.Theme] = [
-        e for e in (*facts.modules, *facts.themes) if e.type == "custom"
-    ]
-    if not custom:
-        return
-    owners = {e.path: i for i, e in enumerate(custom)}
+def _attach_code(
+    facts: CodebaseFacts,
+    code_files: Iterable[str],
+    kb: Any,
+    cache: dict[tuple[str, str], tuple[model.CodeFacts, list[str]]] | None = None,
+) -> None:
+    """Measure custom modules and themes: files, lines, hooks, API uses.
+
+    ``cache`` holds earlier measurements by (name, path): a re-resolution for
+    another install profile measures only extensions it did not see before.
+    """
+    cache = {} if cache is None else cache
+    everything: list[model.Module | model.Theme] = [*facts.modules, *facts.themes]
+    custom = [e for e in everything if e.type == "custom"]
+    todo = [e for e in custom if (e.name, e.path) not in cache]
+    if todo:
+        _measure(facts.docroot.path, todo, code_files, kb, cache)
+    for ext in custom:
+        code, warnings = cache[(ext.name, ext.path)]
+        facts.warnings.extend(warnings)
+        _replace_in(facts, ext, model.replace(ext, code=code))
+
+
+def _measure(
+    root: Path,
+    exts: list[model.Module | model.Theme],
+    code_files: Iterable[str],
+    kb: Any,
+    cache: dict[tuple[str, str], tuple[model.CodeFacts, list[str]]],
+) -> None:
+    """Read the PHP of ``exts`` once and store each one's `CodeFacts` in ``cache``."""
+    owners = {e.path: i for i, e in enumerate(exts)}
     scanner = ApiScanner(kb)
     acc: dict[int, _CodeAcc] = {}
-    root = facts.docroot.path
     for rel in code_files:
         idx = _owner(rel, owners)
         if idx is None:
             continue
-        ext = custom[idx]
+        ext = exts[idx]
         bucket = acc.setdefault(idx, _CodeAcc())
         if rel.endswith(".tpl.php"):
             bucket.templates.append(rel)
         try:
             size = (root / rel).stat().st_size
             if size > MAX_CODE_BYTES:
-                facts.warnings.append(f"{rel}: {size} bytes, too large to read; counted only")
+                bucket.warnings.append(f"{rel}: {size} bytes, too large to read; counted only")
                 bucket.files += 1
                 continue
             data = (root / rel).read_bytes()
         except OSError as exc:
-            facts.warnings.append(f"{rel}: cannot read ({exc.strerror})")
+            bucket.warnings.append(f"{rel}: cannot read ({exc.strerror})")
             continue
         bucket.files += 1
         if b"\x00" in data[:8192]:
-            facts.warnings.append(f"{rel}: binary content in a PHP file; not scanned")
+            bucket.warnings.append(f"{rel}: binary content in a PHP file; not scanned")
             continue
         bucket.lines += data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
         if rel.endswith(".tpl.php"):
@@ -438,7 +633,7 @@ def _attach_code(facts: CodebaseFacts, code_files: Iterable[str], kb: Any) -> No
             continue
         bucket.hooks.update(scanner.hooks(ext.name, data))
         bucket.api_uses.extend(scanner.api_uses(ext.name, rel, data))
-    for idx, ext in enumerate(custom):
+    for idx, ext in enumerate(exts):
         bucket = acc.get(idx, _CodeAcc())
         code = model.CodeFacts(
             php_files=bucket.files,
@@ -447,8 +642,32 @@ def _attach_code(facts: CodebaseFacts, code_files: Iterable[str], kb: Any) -> No
             hooks=sorted(bucket.hooks),
             api_uses=sorted(bucket.api_uses, key=lambda u: (u.file, u.line, u.symbol)),
         )
-        _replace_in(facts, ext, model.replace(ext, code=code))
-    # Themes of any type: record their templates (a Twig rewrite is per template).
+        cache[(ext.name, ext.path)] = (code, bucket.warnings)
+
+
+def _attach_templates(facts: CodebaseFacts, code_files: Iterable[str]) -> None:
+    """List the ``*.tpl.php`` of core and contrib themes too.
+
+    A sub-theme of a contrib base theme inherits its templates, and the Twig
+    rewrite is counted per template, so every theme's templates matter.  Only
+    the names are taken: core and contrib PHP is not read or measured.
+    """
+    # All themes own their directories, so a custom sub-theme nested in a
+    # contrib theme keeps its templates; only the non-custom ones are filled.
+    owners = {t.path: i for i, t in enumerate(facts.themes) if t.path}
+    templates: dict[int, list[str]] = {
+        i: [] for i, t in enumerate(facts.themes) if t.type != "custom" and t.path
+    }
+    if not templates:
+        return
+    for rel in code_files:
+        if rel.endswith(".tpl.php"):
+            idx = _owner(rel, owners)
+            if idx is not None and idx in templates:
+                templates[idx].append(rel)
+    for idx, files in templates.items():
+        theme = facts.themes[idx]
+        facts.themes[idx] = model.replace(theme, code=model.CodeFacts(templates=sorted(files)))
 
 
 def _replace_in(facts: CodebaseFacts, old: Any, new: Any) -> None:
@@ -463,6 +682,7 @@ class _CodeAcc:
     templates: list[str] = field(default_factory=list)
     hooks: set[str] = field(default_factory=set)
     api_uses: list[model.ApiUse] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 class ApiScanner:
@@ -540,23 +760,55 @@ def _is_pattern_hook(hook: str, known: frozenset[str]) -> bool:
 
 
 def _attach_patches(facts: CodebaseFacts, patch_files: list[str]) -> None:
-    """Attach `*.patch` and PATCHES.txt to the module whose directory holds them."""
+    """Attach `*.patch` and PATCHES.txt files to what they patch.
+
+    Inside a theme's directory: that theme.  Inside a contrib or custom
+    module's directory: that module (the project's main module when several
+    share it).  At the docroot root (where drush make leaves core's
+    PATCHES.txt), in a core module or in a core-only folder: Drupal core,
+    recorded on the ``system`` module, whose project is ``drupal``.  Anything
+    else is named in a warning rather than guessed at.
+    """
     if not patch_files:
         return
-    owners: dict[str, int] = {}
+    owners: dict[str, tuple[str, int]] = {}
+    core_dirs: dict[str, int] = {}
     for i, mod in enumerate(facts.modules):
+        if mod.type == "core":
+            core_dirs[mod.path] = i
         # Several modules can share a project directory (views, views_ui):
         # the one named like the directory is the project's main module.
-        if mod.type != "core" and (
-            mod.path not in owners or PurePosixPath(mod.path).name == mod.name
-        ):
-            owners[mod.path] = i
-    patches: dict[int, list[str]] = {}
+        elif mod.path not in owners or PurePosixPath(mod.path).name == mod.name:
+            owners[mod.path] = ("module", i)
+    for i, theme in enumerate(facts.themes):
+        if theme.path:
+            owners[theme.path] = ("theme", i)
+    system = next(
+        (i for i, m in enumerate(facts.modules) if m.name == "system" and m.type == "core"), None
+    )
+    by_owner: dict[tuple[str, int], list[str]] = {}
+    unplaced: list[str] = []
     for rel in patch_files:
-        idx = _owner(rel, owners)
-        if idx is None:
-            continue
-        patches.setdefault(idx, []).append(rel)
-    for idx, files in patches.items():
-        mod = facts.modules[idx]
-        facts.modules[idx] = model.replace(mod, patches=sorted(files))
+        directory = rel.rpartition("/")[0]
+        found = _owner(rel, owners) if directory else None
+        if found is None and (
+            not directory
+            or directory.split("/")[0] in CORE_ONLY_DIRS
+            or _owner(rel, core_dirs) is not None
+        ):
+            found = ("module", system) if system is not None else None
+        if found is None:
+            unplaced.append(rel)
+        else:
+            by_owner.setdefault(found, []).append(rel)
+    for (kind, idx), files in by_owner.items():
+        if kind == "theme":
+            theme = facts.themes[idx]
+            facts.themes[idx] = model.replace(theme, patches=sorted(files))
+        else:
+            mod = facts.modules[idx]
+            facts.modules[idx] = model.replace(mod, patches=sorted(files))
+    if unplaced:
+        facts.warnings.append(
+            "patch files not inside any extension, not attached: " + ", ".join(sorted(unplaced))
+        )

@@ -5,7 +5,8 @@ much content each type holds, which text formats run PHP.  Three routes lead
 to it, and all share one reader (`_Reader`) through a tiny table-access
 interface (`TableSource`: ``tables``, ``columns``, ``count``, ``select``):
 
-* ``sqlite:///abs/path.sqlite`` - the standard library, opened read-only;
+* ``sqlite:///relative.sqlite`` or ``sqlite:////abs/path.sqlite`` - the
+  standard library, opened read-only (see `sqlite_path`);
 * ``mysql://user[:pass]@host[:port]/db`` - PyMySQL (``drupalscan[mysql]``);
 * ``pgsql://`` / ``postgres://`` / ``postgresql://`` - psycopg2
   (``drupalscan[pgsql]``);
@@ -83,6 +84,9 @@ class DatabaseFacts:
 
     extensions: dict[str, ExtensionState] = field(default_factory=dict)
     content_types: list[ContentType] = field(default_factory=list)
+    bundles: list[ContentType] = field(default_factory=list)
+    """Fielded bundles of entity types other than node (taxonomy terms, users,
+    comments, field collection items, ...), ``entity_type`` saying which."""
     vocabularies: list[Vocabulary] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     """nodes, users (uid 0 excluded), roles, menus, comments, files, terms, ..."""
@@ -162,10 +166,19 @@ D7_TABLES: dict[str, tuple[str, ...] | None] = {
     "views_view": ("name",),
     "webform": None,
     "url_alias": None,
-    "comment": None,
+    "comment": ("cid", "nid"),
     "file_managed": None,
+    "field_collection_item": ("item_id", "field_name", "archived"),
 }
 """Drupal 7 tables read; those absent are reported in ``missing_tables``."""
+
+BUNDLE_MODULES = {
+    "comment": "comment",
+    "field_collection_item": "field_collection",
+    "taxonomy_term": "taxonomy",
+    "user": "user",
+}
+"""Entity type -> the module defining it, for bundles whose module is known."""
 
 D6_TABLES: dict[str, tuple[str, ...] | None] = {
     "vocabulary": ("vid", "name", "module"),
@@ -266,10 +279,7 @@ def open_source(
     if scheme in ("pgsql", "postgres", "postgresql"):
         return _connect_pgsql(url, prefix, password_env)
     if scheme == "sqlite":
-        path = url.split("://", 1)[1]
-        if path.startswith("//"):
-            path = path[1:]
-        return _open_sqlite(Path(unquote(path)), prefix)
+        return _open_sqlite(sqlite_path(url), prefix)
     if scheme == "file":
         return _open_file(Path(unquote(urlsplit(url).path)), prefix)
     if scheme:
@@ -278,6 +288,31 @@ def open_source(
             "use sqlite://, mysql://, pgsql:// or a path to a .sql/.sql.gz dump"
         )
     return _open_file(Path(url), prefix)
+
+
+def sqlite_path(url: str) -> Path:
+    """The file a ``sqlite://`` URL names, following SQLAlchemy's convention.
+
+    ``sqlite:///relative.sqlite`` is relative to the current directory and
+    ``sqlite:////abs/path.sqlite`` absolute.  Earlier drupalscan versions read
+    three slashes as absolute, so ``sqlite:///abs/path.sqlite`` still works:
+    the relative reading wins when that file exists, else the absolute one;
+    when neither exists the error names both.
+    """
+    rest = unquote(url.split("://", 1)[1])
+    if rest.startswith("//"):
+        return Path("/" + rest.lstrip("/"))
+    if not rest.startswith("/"):
+        return Path(rest)  # sqlite://name.sqlite: no host part, read as relative
+    relative, absolute = Path(rest[1:]), Path(rest)
+    if relative.is_file() or not absolute.is_file():
+        if not relative.is_file():
+            raise DatabaseError(
+                f"cannot open SQLite database {scrub_url(url)}: no such file, neither "
+                f"{relative} (relative to {Path.cwd()}) nor {absolute}"
+            )
+        return relative
+    return absolute
 
 
 def _open_file(path: Path, prefix: str) -> TableSource:
@@ -601,9 +636,11 @@ class _Reader:
         formats = self.text_formats() if d7 else self.text_formats_d6()
         php_formats = [f["format"] for f in formats if PHP_FILTER in f["filters"]]
         php = extensions.get("php")
+        fields = self.fields_d7() if d7 else {("node", k): v for k, v in self.fields_d6().items()}
         return DatabaseFacts(
             extensions=extensions,
-            content_types=self.content_types(d7),
+            content_types=self.content_types(fields),
+            bundles=self.bundles(fields),
             vocabularies=self.vocabularies(),
             counts=self.counts(),
             settings=settings,
@@ -710,10 +747,11 @@ class _Reader:
             settings["language_default"] = "en"
         return settings
 
-    def content_types(self, d7: bool) -> list[ContentType]:
+    def content_types(self, all_fields: Mapping[tuple[str, str], list[Field]]) -> list[ContentType]:
+        """Node types with their node counts and field instances."""
         counts = Counter(_text(r["type"]) for r in self.rows("node", ["type"]))
         types: dict[str, ContentType] = {}
-        fields = self.fields_d7() if d7 else self.fields_d6()
+        fields = {bundle: f for (entity, bundle), f in all_fields.items() if entity == "node"}
         for row in self.rows("node_type", ["type", "name", "module", "disabled"]):
             name = _text(row["type"])
             types[name] = ContentType(
@@ -729,8 +767,81 @@ class _Reader:
                 types[name] = ContentType(name=name, count=n, fields=fields.get(name, []))
         return [types[k] for k in sorted(types)]
 
-    def fields_d7(self) -> dict[str, list[Field]]:
-        """Node field instances by bundle, typed from their field_config."""
+    def bundles(self, all_fields: Mapping[tuple[str, str], list[Field]]) -> list[ContentType]:
+        """Fielded bundles of every entity type but node, with counts where cheap.
+
+        Counts come from tables the reader has anyway (terms per vocabulary,
+        users, comments through their node's type, field collection items
+        per host field); other entity types get None rather than a guess.
+        """
+        counters = self._bundle_counts({entity for entity, _ in all_fields})
+        labels = self._bundle_labels()
+        for fields in all_fields.values():
+            for host in fields:
+                # A field collection's bundle is named after its host field.
+                if host.type == "field_collection":
+                    labels.setdefault(("field_collection_item", host.name), host.label)
+        result = []
+        for (entity, bundle), fields in all_fields.items():
+            if entity == "node":
+                continue
+            counter = counters.get(entity)
+            result.append(
+                ContentType(
+                    name=bundle,
+                    label=labels.get((entity, bundle), ""),
+                    count=None if counter is None else counter.get(bundle, 0),
+                    fields=fields,
+                    module=BUNDLE_MODULES.get(entity, entity),
+                    entity_type=entity,
+                )
+            )
+        return sorted(result, key=lambda b: (b.entity_type, b.name))
+
+    def _bundle_counts(self, entities: set[str]) -> dict[str, Counter[str]]:
+        """Entities per bundle, for the entity types whose tables say so cheaply."""
+        counts: dict[str, Counter[str]] = {}
+        if "taxonomy_term" in entities and "taxonomy_vocabulary" in self.present:
+            names = {
+                _int(r["vid"]): _text(r["machine_name"])
+                for r in self.rows("taxonomy_vocabulary", ["vid", "machine_name"])
+            }
+            counts["taxonomy_term"] = Counter(
+                names.get(_int(r["vid"]), "") for r in self.rows("taxonomy_term_data", ["vid"])
+            )
+        if "user" in entities and "users" in self.present:
+            users = sum(1 for r in self.rows("users", ["uid"]) if _int(r["uid"]) > 0)
+            counts["user"] = Counter({"user": users})
+        if "comment" in entities and "comment" in self.present and "node" in self.present:
+            # Drupal 7 names a comment bundle after its node's type.
+            types = {_int(r["nid"]): _text(r["type"]) for r in self.rows("node", ["nid", "type"])}
+            counts["comment"] = Counter(
+                "comment_node_" + types.get(_int(r["nid"]), "")
+                for r in self.rows("comment", ["cid", "nid"])
+            )
+        if "field_collection_item" in entities and "field_collection_item" in self.present:
+            counts["field_collection_item"] = Counter(
+                _text(r["field_name"])
+                for r in self.rows("field_collection_item", ["field_name", "archived"])
+                if not _int(r["archived"])
+            )
+        return counts
+
+    def _bundle_labels(self) -> dict[tuple[str, str], str]:
+        """Human names of bundles, from vocabularies, node types and host fields."""
+        labels: dict[tuple[str, str], str] = {("user", "user"): "User"}
+        for r in self.rows("taxonomy_vocabulary", ["name", "machine_name"]):
+            labels[("taxonomy_term", _text(r["machine_name"]))] = _text(r["name"])
+        for r in self.rows("node_type", ["type", "name"]):
+            labels[("comment", "comment_node_" + _text(r["type"]))] = f"{_text(r['name'])} comment"
+        return labels
+
+    def fields_d7(self) -> dict[tuple[str, str], list[Field]]:
+        """Field instances of every entity type by (entity type, bundle).
+
+        Typed from their field_config; deleted fields and instances are left
+        out, as Drupal itself ignores them.
+        """
         configs: dict[Any, dict[str, Any]] = {}
         by_name: dict[str, dict[str, Any]] = {}
         cols = ["id", "field_name", "type", "module", "cardinality", "deleted"]
@@ -739,11 +850,11 @@ class _Reader:
                 continue
             configs[_int(row["id"])] = row
             by_name[_text(row["field_name"])] = row
-        result: dict[str, list[Field]] = {}
+        result: dict[tuple[str, str], list[Field]] = {}
         cols = ["id", "field_id", "field_name", "entity_type", "bundle", "data", "deleted"]
         instances = self.rows("field_config_instance", cols)
         for row in sorted(instances, key=lambda r: _int(r["id"])):
-            if _int(row["deleted"]) or _text(row["entity_type"]) != "node":
+            if _int(row["deleted"]):
                 continue
             name = _text(row["field_name"])
             config = configs.get(_int(row["field_id"], -1)) or by_name.get(name)
@@ -752,7 +863,7 @@ class _Reader:
                 config = {}
             data = self.unserialize(row["data"], f"field_config_instance.data of {name}")
             data = data if isinstance(data, dict) else {}
-            bundle = _text(row["bundle"])
+            bundle = (_text(row["entity_type"]), _text(row["bundle"]))
             result.setdefault(bundle, []).append(
                 Field(
                     name=name,

@@ -80,7 +80,8 @@ def parse_info(text: str) -> dict[str, Any]:
         if last == "":
             last = str(len(parent))
         parent[last] = value
-    return _listify(info)
+    parsed: dict[str, Any] = _listify(info)
+    return parsed
 
 
 def _listify(node: Any) -> Any:
@@ -118,6 +119,27 @@ def parse_dependency(text: str) -> Dependency | None:
     if not match:
         return None
     return Dependency(match.group(1), (match.group(2) or "").strip())
+
+
+def info_bool(value: Any) -> bool:
+    """A flag (``hidden``, ``required``) as PHP would test it.
+
+    Drupal 7 turns ``TRUE``/``FALSE`` into PHP booleans (they name constants)
+    and leaves everything else a string, which PHP calls true unless it is
+    empty or ``"0"``.  So ``hidden = yes`` hides a module, ``hidden = FALSE``
+    does not, and drupalscan must agree with that rather than with English.
+    """
+    if isinstance(value, (dict, list)):
+        return bool(value)
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    return text not in ("", "0") and text.upper() not in ("FALSE", "NULL")
+
+
+def info_text(value: Any) -> str | None:
+    """A scalar key's value, or None when absent, empty or (wrongly) an array."""
+    return value if isinstance(value, str) and value else None
 
 
 def as_list(value: Any) -> list[str]:

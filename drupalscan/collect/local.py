@@ -7,19 +7,39 @@ run redoes only what is missing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from drupalscan.collect.codebase import CodebaseFacts, scan_codebase
+from drupalscan.collect.codebase import (
+    DOCROOT_CANDIDATES,
+    CodebaseFacts,
+    for_profile,
+    scan_codebase,
+)
 from drupalscan.collect.database import DatabaseFacts, ExtensionState, read_database
 from drupalscan.collect.drush import drush_status, is_status_file, read_drush
 from drupalscan.inventory import model
 from drupalscan.inventory.store import Store
 
 OPTIONAL_TABLES = frozenset(
-    {"languages", "views_view", "webform", "menu_custom", "url_alias", "comment", "file_managed"}
+    {
+        "comment",
+        "field_collection_item",
+        "file_managed",
+        "languages",
+        "menu_custom",
+        "url_alias",
+        "views_view",
+        "webform",
+    }
 )
 """Tables of optional modules; their absence is normal, not worth a warning."""
+
+GENERIC_DOCROOT_NAMES = frozenset(DOCROOT_CANDIDATES)
+"""Docroot folder names that say nothing about the site (``/srv/comms/docroot``)."""
+
+_Step = Callable[[model.Site], model.Site]
 
 
 def scan_local(
@@ -35,28 +55,95 @@ def scan_local(
 ) -> model.Site:
     """Scan a docroot (and optionally its database) into one stored Site.
 
-    ``annotate`` is the function that copies knowledge-base verdicts onto the
-    modules (passed in so that collect does not import the rules stage).
+    ``site_dir`` is a ``sites/*`` directory, host name or sites.php alias (see
+    `drupalscan.collect.codebase.resolve_site_dir`).  ``annotate`` is the
+    function that copies knowledge-base verdicts onto the modules (passed in
+    so that collect does not import the rules stage).
+
+    The install profile decides which ``profiles/*/modules`` Drupal searches,
+    and only drush status or the database names it; when one names another
+    profile than the codebase pass assumed, the extension list is resolved
+    again and the drush stages replayed on it before the database is applied.
     """
+
+    def finish(site: model.Site) -> model.Site:
+        annotated: model.Site = annotate(site, kb)
+        return annotated
+
     code = scan_codebase(path, site_dir=site_dir, kb=kb)
     source = str(code.docroot.path)
-    if site_dir != "sites/default":
-        source = f"{source}#{site_dir}"
+    if code.site_dir != "sites/default":
+        source = f"{source}#{code.site_dir}"
     site = _from_codebase(code, source)
-    store.put_site(annotate(site, kb))
-    for path in [drush] if isinstance(drush, str) else drush or []:
-        if is_status_file(path):
-            site = _apply_status(site, drush_status(path))
-        else:
-            site = _apply_states(site, read_drush(path), "drush")
-        if "drush" not in site.collected:
-            site = model.replace(site, collected=[*site.collected, "drush"])
-        store.put_site(annotate(site, kb))
+    store.put_site(finish(site))
+    steps: list[_Step] = []
+    profile: str | None = None
+    for drush_file in [drush] if isinstance(drush, str) else drush or []:
+        step, named = _drush_step(drush_file)
+        profile = named or profile
+        steps.append(step)
+        site = step(site)
+        store.put_site(finish(site))
+    if profile and profile != code.profile:
+        code = for_profile(code, profile, kb=kb)
+        site = _replay(code, source, steps)
+        store.put_site(finish(site))
     if db:
         facts = read_database(db, prefix=db_prefix)
+        installed = facts.settings.get("install_profile")
+        if isinstance(installed, str) and installed and installed != code.profile:
+            code = for_profile(code, installed, kb=kb)
+            site = _replay(code, source, steps)
         site = _apply_database(site, facts)
-        store.put_site(annotate(site, kb))
-    return annotate(site, kb)
+        store.put_site(finish(site))
+    return finish(site)
+
+
+def _drush_step(path: str) -> tuple[_Step, str | None]:
+    """The change one drush file makes, and the install profile it names, if any."""
+    if is_status_file(path):
+        status = drush_status(path)
+        named = str(status.get("install-profile") or "") or None
+
+        def apply(site: model.Site) -> model.Site:
+            return _mark(_apply_status(site, status), "drush")
+
+        return apply, named
+    states = read_drush(path)
+
+    def apply_states(site: model.Site) -> model.Site:
+        return _mark(_apply_states(site, states, "drush"), "drush")
+
+    return apply_states, None
+
+
+def _mark(site: model.Site, stage: str) -> model.Site:
+    if stage in site.collected:
+        return site
+    marked: model.Site = model.replace(site, collected=[*site.collected, stage])
+    return marked
+
+
+def _replay(code: CodebaseFacts, source: str, steps: list[_Step]) -> model.Site:
+    """The site rebuilt from a re-resolved codebase with the drush stages redone."""
+    site = _from_codebase(code, source)
+    for step in steps:
+        site = step(site)
+    return site
+
+
+def site_name(docroot: Path, site_dir: str) -> str:
+    """What to call a site before its database names it.
+
+    A multisite site is called after its ``sites/*`` directory (usually its
+    host name); otherwise the docroot's folder, unless that is a generic
+    ``docroot``/``web``/... folder, where the project folder above says more.
+    """
+    if site_dir != "sites/default":
+        return site_dir.removeprefix("sites/")
+    if docroot.name in GENERIC_DOCROOT_NAMES and docroot.parent.name:
+        return docroot.parent.name
+    return docroot.name
 
 
 def _from_codebase(code: CodebaseFacts, source: str) -> model.Site:
@@ -64,7 +151,7 @@ def _from_codebase(code: CodebaseFacts, source: str) -> model.Site:
         id=model.site_id(source),
         source=source,
         origin="docroot",
-        name=Path(source.split("#")[0]).name,
+        name=site_name(code.docroot.path, code.site_dir),
         kind=code.docroot.kind,
         core_version=code.docroot.core_version,
         core_candidates=[code.docroot.core_version] if code.docroot.core_version else [],
@@ -116,7 +203,8 @@ def _apply_states(site: model.Site, states: dict[str, ExtensionState], origin: s
         if enabled is None and states:
             enabled = False
         themes.append(model.replace(theme, enabled=enabled))
-    return model.replace(site, modules=modules, themes=themes, warnings=warnings)
+    updated: model.Site = model.replace(site, modules=modules, themes=themes, warnings=warnings)
+    return updated
 
 
 def _apply_status(site: model.Site, status: dict[str, Any]) -> model.Site:
@@ -135,13 +223,14 @@ def _apply_status(site: model.Site, status: dict[str, Any]) -> model.Site:
                 f"drush status reports Drupal {version}, the codebase {site.core_version}"
             )
     name = str(status.get("site-name") or status.get("site") or "")
-    return model.replace(
+    updated: model.Site = model.replace(
         site,
         core_version=site.core_version or version,
         kind_evidence=evidence,
         name=site.name if "database" in site.collected else (name or site.name),
         warnings=warnings,
     )
+    return updated
 
 
 def _apply_database(site: model.Site, facts: DatabaseFacts) -> model.Site:
@@ -163,11 +252,12 @@ def _apply_database(site: model.Site, facts: DatabaseFacts) -> model.Site:
     if essential:
         warnings.append("database tables not present: " + ", ".join(essential))
     name = str(facts.settings.get("site_name") or site.name)
-    return model.replace(
+    updated: model.Site = model.replace(
         site,
         name=name,
         themes=themes,
         content_types=facts.content_types,
+        bundles=facts.bundles,
         vocabularies=facts.vocabularies,
         counts=dict(facts.counts),
         settings=settings,
@@ -175,3 +265,4 @@ def _apply_database(site: model.Site, facts: DatabaseFacts) -> model.Site:
         warnings=warnings,
         collected=[*site.collected, "database"],
     )
+    return updated

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from drupalscan.collect.codebase import ScanError, find_docroot, scan_codebase
+from drupalscan.collect.codebase import (
+    ScanError,
+    find_docroot,
+    for_profile,
+    resolve_site_dir,
+    scan_codebase,
+)
 from tests.conftest import COMMS_DOCROOT, NORTHWIND
 
 
@@ -184,3 +191,168 @@ def test_php_is_never_executed(tmp_path: Path, northwind_docroot: Path) -> None:
     facts = scan_codebase(northwind_docroot)
     assert not marker.exists()
     assert "sites/default" in facts.multisite
+
+
+# -- install profiles, multisite, patches, .info keys, templates ---------------
+
+
+def _mini_docroot(root: Path) -> Path:
+    """A bare Drupal 7 docroot with core system, two profiles and one profile module."""
+    files = {
+        "includes/bootstrap.inc": "<?php\ndefine('VERSION', '7.100');\n",
+        "modules/system/system.info": (
+            "name = System\ncore = 7.x\nrequired = TRUE\nfiles[] = system.test\n"
+            'version = "7.100"\nproject = "drupal"\ndatestamp = "1700000000"\n'
+        ),
+        "profiles/standard/standard.info": "name = Standard\ncore = 7.x\n",
+        "profiles/myprof/myprof.info": "name = My profile\ncore = 7.x\n",
+        "profiles/myprof/modules/foo/foo.info": "name = Foo\ncore = 7.x\nphp = 5.3\n",
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def test_profile_modules_follow_the_install_profile(tmp_path: Path) -> None:
+    root = _mini_docroot(tmp_path / "site")
+    assumed = scan_codebase(root)
+    assert assumed.profile == "standard"
+    assert "foo" not in {m.name for m in assumed.modules}
+    assert sorted(assumed.profiles) == ["myprof", "standard"]
+    mine = scan_codebase(root, profile="myprof")
+    foo = next(m for m in mine.modules if m.name == "foo")
+    assert foo.path == "profiles/myprof/modules/foo"
+    # Re-resolving the first pass gives the same result without a new walk.
+    (root / "profiles/myprof/modules/late").mkdir()
+    (root / "profiles/myprof/modules/late/late.info").write_text("name = Late\ncore = 7.x\n")
+    again = for_profile(assumed, "myprof")
+    assert again.modules == mine.modules
+    assert "late" not in {m.name for m in again.modules}
+    gone = for_profile(assumed, "pantheon")
+    assert any("install profile pantheon is not in profiles/" in w for w in gone.warnings)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("sites/events.northwind.example", "sites/events.northwind.example"),
+        ("sites/events.northwind.example/", "sites/events.northwind.example"),
+        ("events.northwind.example", "sites/events.northwind.example"),
+        ("https://events.northwind.example/", "sites/events.northwind.example"),
+        # conf_path() drops host labels from the left until a directory matches.
+        ("www.events.northwind.example", "sites/events.northwind.example"),
+        ("newsroom.northwind.example", "sites/default"),  # a sites.php alias
+        ("http://newsroom.northwind.example:80/", "sites/default"),
+        ("default", "sites/default"),
+    ],
+)
+def test_site_dir_forms(given: str, expected: str) -> None:
+    assert resolve_site_dir(COMMS_DOCROOT, given) == expected
+
+
+@pytest.mark.parametrize("given", ["sites/nosuch", "intranet.example.org", "sites/all", "all"])
+def test_unknown_site_dir_lists_the_known_ones(given: str) -> None:
+    with pytest.raises(ScanError) as err:
+        scan_codebase(COMMS_DOCROOT, site_dir=given)
+    message = str(err.value)
+    assert given in message
+    assert "sites/default, sites/events.northwind.example" in message
+    assert "newsroom.northwind.example -> sites/default" in message
+
+
+def test_multisite_site_has_its_own_modules(comms) -> None:  # type: ignore[no-untyped-def]
+    assert "events_signup" not in {m.name for m in comms.modules}
+    events = scan_codebase(COMMS_DOCROOT, site_dir="events.northwind.example")
+    assert events.site_dir == "sites/events.northwind.example"
+    mods = {m.name: m for m in events.modules}
+    signup = mods["events_signup"]
+    assert signup.type == "custom" and signup.code is not None
+    assert "hook_menu" in signup.code.hooks
+    # sites/default's own token copy belongs to the default site only.
+    assert mods["token"].path == "sites/all/modules/contrib/token"
+    assert mods["token"].other_paths == []
+
+
+def test_alias_to_another_site(tmp_path: Path) -> None:
+    root = tmp_path / "docroot"
+    shutil.copytree(COMMS_DOCROOT, root)
+    (root / "sites/sites.php").write_text(
+        "<?php\n// $sites['old.example'] = 'default';\n"
+        "$sites['8080.events.example.org.sub'] = 'events.northwind.example';\n"
+        "$sites['signup.example'] = 'events.northwind.example';\n"
+    )
+    assert resolve_site_dir(root, "signup.example") == "sites/events.northwind.example"
+    # Port first, then the host, then the path, as Drupal spells the key.
+    assert resolve_site_dir(root, "events.example.org:8080/sub") == (
+        "sites/events.northwind.example"
+    )
+    with pytest.raises(ScanError, match="old.example"):
+        resolve_site_dir(root, "old.example")  # commented out
+    facts = scan_codebase(root, site_dir="signup.example")
+    assert "events_signup" in {m.name for m in facts.modules}
+
+
+def test_core_and_theme_patches(tmp_path: Path) -> None:
+    root = tmp_path / "docroot"
+    shutil.copytree(COMMS_DOCROOT, root)
+    (root / "PATCHES.txt").write_text("- core-session-fix.patch\n")
+    (root / "core-session-fix.patch").write_text("--- a/includes/session.inc\n")
+    (root / "includes/bootstrap-fix.patch").write_text("--- a/includes/bootstrap.inc\n")
+    (root / "modules/node/node-access.patch").write_text("--- a/modules/node/node.module\n")
+    (root / "sites/all/themes/comms/menu-fix.patch").write_text("--- a/template.php\n")
+    (root / "themes/bartik/color.patch").write_text("--- a/color/color.inc\n")
+    (root / "sites/all/patches").mkdir()
+    (root / "sites/all/patches/mystery.patch").write_text("--- a/x\n")
+    facts = scan_codebase(root)
+    system = next(m for m in facts.modules if m.name == "system")
+    assert system.project == "drupal" and system.type == "core"
+    assert system.patches == [
+        "PATCHES.txt",
+        "core-session-fix.patch",
+        "includes/bootstrap-fix.patch",
+        "modules/node/node-access.patch",
+    ]
+    themes = {t.name: t for t in facts.themes}
+    assert themes["comms"].patches == ["sites/all/themes/comms/menu-fix.patch"]
+    assert themes["bartik"].patches == ["themes/bartik/color.patch"]
+    views = next(m for m in facts.modules if m.name == "views")
+    assert views.patches and all("/views/" in p for p in views.patches)
+    assert any("sites/all/patches/mystery.patch" in w for w in facts.warnings)
+
+
+def test_info_keys_kept(tmp_path: Path, comms) -> None:  # type: ignore[no-untyped-def]
+    facts = scan_codebase(_mini_docroot(tmp_path / "site"), profile="myprof")
+    mods = {m.name: m for m in facts.modules}
+    system = mods["system"]
+    assert system.required is True and system.hidden is False
+    assert system.core == "7.x"
+    assert system.datestamp == "1700000000"
+    assert system.files == ["system.test"]
+    assert mods["foo"].php == "5.3" and mods["foo"].required is False
+    assert mods["foo"].datestamp is None and mods["foo"].files == []
+    theme = next(t for t in comms.themes if t.name == "comms")
+    assert theme.stylesheets == {"all": ["css/comms.css"], "print": ["css/comms-print.css"]}
+    assert theme.scripts == ["js/comms.js"]
+
+
+def test_templates_of_every_theme(tmp_path: Path) -> None:
+    root = tmp_path / "docroot"
+    shutil.copytree(COMMS_DOCROOT, root)
+    bartik = root / "themes/bartik/templates"
+    bartik.mkdir()
+    (bartik / "page.tpl.php").write_text("<?php print render($page['content']); ?>\n")
+    (bartik / "node.tpl.php").write_text("<?php print variable_get('x'); ?>\n")
+    (root / "themes/bartik/template.php").write_text("<?php function bartik_x() {}\n")
+    facts = scan_codebase(root)
+    themes = {t.name: t for t in facts.themes}
+    code = themes["bartik"].code
+    assert code is not None
+    assert code.templates == [
+        "themes/bartik/templates/node.tpl.php",
+        "themes/bartik/templates/page.tpl.php",
+    ]
+    # Core and contrib themes: template names only, no PHP read or measured.
+    assert (code.php_files, code.php_lines, code.hooks, code.api_uses) == (0, 0, [], [])
+    assert themes["seven"].code is not None and themes["seven"].code.templates == []
+    assert themes["comms"].code is not None and len(themes["comms"].code.templates) == 4

@@ -684,3 +684,86 @@ def test_env_password_is_not_stored(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     got = read_database(build_sqlite(tmp_path / "site.sqlite"))
     assert SECRET not in repr(got)
     assert os.environ["DRUPALSCAN_DB_PASSWORD"] == SECRET
+
+
+# -- bundles of every entity type ------------------------------------------------
+
+
+def test_dump_bundles_of_every_entity_type(
+    dump_facts: DatabaseFacts, facts: dict[str, Any]
+) -> None:
+    bundles = {(b.entity_type, b.name): b for b in dump_facts.bundles}
+    assert all(b.entity_type != "node" for b in dump_facts.bundles)
+    for name, expected in facts["field_collection_bundles"].items():
+        got = bundles[("field_collection_item", name)]
+        assert got.module == "field_collection"
+        assert got.label == "Revision history"  # the host field's label
+        assert [(f.name, f.label, f.type, f.module, f.required) for f in got.fields] == [
+            (f["field_name"], f["label"], f["type"], f["module"], f["required"]) for f in expected
+        ]
+        assert got.count == 13
+    comment_body = facts["field_storage"]["comment_body"]
+    comment_bundles = {n for (e, n) in bundles if e == "comment"}
+    assert comment_bundles == set(comment_body["bundles"]["comment"])
+    for name in comment_bundles:
+        assert [(f.name, f.type) for f in bundles[("comment", name)].fields] == [
+            ("comment_body", comment_body["type"])
+        ]
+    assert sum(bundles[("comment", n)].count or 0 for n in comment_bundles) == facts["comments"]
+    assert bundles[("comment", "comment_node_article")].label == "Article comment"
+    # Node bundles stay in content_types, unchanged.
+    assert {t.name for t in dump_facts.content_types} == set(facts["content_types"])
+
+
+def test_bundles_counts_where_cheap(tmp_path: Path) -> None:
+    rows = d7_rows()
+    rows["field_config"] += [
+        (4, "field_colour", "text", "text", 1, php_serialize({}), 1, 0),
+        (5, "field_bio", "text_long", "text", 1, php_serialize({}), 1, 0),
+        (6, "field_caption", "text", "text", 1, php_serialize({}), 1, 0),
+    ]
+    rows["field_config_instance"] += [
+        (6, 4, "field_colour", "taxonomy_term", "tags", php_serialize({"label": "Colour"}), 0),
+        (7, 5, "field_bio", "user", "user", php_serialize({"label": "Bio"}), 0),
+        (8, 6, "field_caption", "file", "image", php_serialize({"label": "Caption"}), 0),
+        (9, 5, "field_bio", "user", "user", php_serialize({"label": "Old"}), 1),  # deleted
+    ]
+    got = read_database(build_sqlite(tmp_path / "site.sqlite", rows=rows))
+    bundles = {(b.entity_type, b.name): b for b in got.bundles}
+    assert list(bundles) == [
+        ("comment", "comment_node_article"),
+        ("file", "image"),
+        ("taxonomy_term", "tags"),
+        ("user", "user"),
+    ]
+    tags = bundles[("taxonomy_term", "tags")]
+    assert (tags.label, tags.count, tags.module) == ("Tags", 2, "taxonomy")
+    assert [f.name for f in tags.fields] == ["field_colour"]
+    user = bundles[("user", "user")]
+    assert (user.count, [f.label for f in user.fields]) == (3, ["Bio"])
+    # No comment table here, and nothing cheap counts files per bundle: unknown.
+    assert bundles[("comment", "comment_node_article")].count is None
+    assert bundles[("file", "image")].count is None
+    assert bundles[("file", "image")].module == "file"
+
+
+# -- sqlite:// URLs, SQLAlchemy style ----------------------------------------------
+
+
+def test_sqlite_url_relative_and_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "db").mkdir()
+    build_sqlite(tmp_path / "db" / "site.sqlite")
+    monkeypatch.chdir(tmp_path)
+    relative = read_database("sqlite:///db/site.sqlite")
+    check_small_site(relative)
+    four_slashes = f"sqlite:///{tmp_path}/db/site.sqlite"
+    assert four_slashes.startswith("sqlite:////")
+    assert read_database(four_slashes) == relative
+    # Backwards compatible: three slashes and an absolute path that exists.
+    assert read_database(f"sqlite://{tmp_path}/db/site.sqlite") == relative
+    with pytest.raises(DatabaseError) as err:
+        read_database("sqlite:///db/absent.sqlite")
+    message = str(err.value)
+    assert "db/absent.sqlite (relative to" in message and "/db/absent.sqlite" in message
+    with pytest.raises(DatabaseError, match="no such file"):
+        read_database(f"sqlite:///{tmp_path}/db/absent.sqlite")

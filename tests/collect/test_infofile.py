@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from drupalscan.collect.infofile import InfoError, parse_dependency, parse_info, read_info
+from drupalscan.collect.infofile import (
+    InfoError,
+    as_list,
+    info_bool,
+    info_text,
+    parse_dependency,
+    parse_info,
+    read_info,
+)
 
 
 def test_keys_values_quotes_and_comments() -> None:
@@ -86,3 +94,32 @@ def test_broken_files(tmp_path: Path) -> None:
     assert read_info(latin)["name"].startswith("Caf")
     with pytest.raises(InfoError, match="cannot read"):
         read_info(tmp_path / "missing.info")
+
+
+@pytest.mark.parametrize(
+    ("raw", "flag"),
+    [
+        ("TRUE", True),
+        ("true", True),
+        ("1", True),
+        ("yes", True),  # any non-empty string but "0" is true to PHP
+        ("FALSE", False),
+        ("false", False),
+        ("0", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_flags_read_as_php_does(raw: str | None, flag: bool) -> None:
+    info = parse_info(f"hidden = {raw}\n") if raw is not None else {}
+    assert info_bool(info.get("hidden")) is flag
+
+
+def test_theme_and_packaging_keys() -> None:
+    info = parse_info(
+        "stylesheets[all][] = a.css\nstylesheets[print][] = p.css\n"
+        "scripts[] = s.js\nphp = 5.3\ndatestamp = 1617793257\nfiles[] = x.test\n"
+    )
+    assert as_list(info["scripts"]) == ["s.js"]
+    assert as_list(info["files"]) == ["x.test"]
+    assert info_text(info["php"]) == "5.3" and info_text(info.get("core")) is None
