@@ -62,7 +62,7 @@ class Ctx:
         return load_settings(self.config, store=self.store_path)
 
     def progress(self) -> Any:
-        """Terminal progress unless quiet or not a terminal."""
+        """Live progress on a terminal; else notes and a one-line summary; -q: silent."""
         return for_stream(sys.stderr, quiet=self.quiet)
 
 
@@ -148,6 +148,18 @@ def crawl_options(func: F) -> F:
             help="Drupal login form URL (user/login); uses --auth credentials.",
         ),
         click.option(
+            "--path-prefix",
+            default="",
+            help="Stay under this path (e.g. /intranet/); default: the whole host.",
+        ),
+        click.option(
+            "--max-crawl-delay",
+            type=click.FloatRange(0),
+            default=2.0,
+            show_default=True,
+            help="Honour robots.txt Crawl-delay up to this many seconds per request.",
+        ),
+        click.option(
             "--max-bytes",
             type=click.IntRange(10_000),
             default=5_000_000,
@@ -213,6 +225,8 @@ def build_crawl_options(kw: dict[str, Any]) -> Any:
         login_url=kw.pop("login_url"),
         probe=kw.pop("probe"),
         max_bytes=kw.pop("max_bytes"),
+        path_prefix=kw.pop("path_prefix"),
+        max_crawl_delay=kw.pop("max_crawl_delay"),
     )
 
 
@@ -223,7 +237,7 @@ def scan_options(func: F) -> F:
         "site_dir",
         default="sites/default",
         show_default=True,
-        help="Multisite directory to inventory.",
+        help="Multisite directory, host name or sites.php alias to inventory.",
     )(func)
     func = click.option(
         "--drush",
@@ -379,13 +393,11 @@ def _with_selection(
     A typo in --ignore would otherwise silently keep the rule, and one in
     --select silently drop every rule.
     """
+    from drupalscan.rules.engine import unknown_rule_ids
     from drupalscan.rules.loader import load_rules
 
-    known = {r.id for r in load_rules()} | {a for r in load_rules() for a in r.aliases}
-    select = tuple(n.upper() for n in select)
-    ignore = tuple(n.upper() for n in ignore)
     wanted = [*select, *ignore, *settings.select, *settings.ignore]
-    unknown = sorted({n for n in wanted if n not in known})
+    unknown = unknown_rule_ids(load_rules(), wanted)
     if unknown:
         raise api.UsageError(
             f"unknown rule id(s) {', '.join(unknown)}; `drupalscan rules` lists them"

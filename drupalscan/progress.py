@@ -1,8 +1,13 @@
-"""Progress reporting for long work, shown only on a terminal.
+"""Progress reporting for long work: a live line on a terminal, one line in logs.
 
-Collectors call a `Progress` object; the CLI passes a `TerminalProgress` when
-stderr is a TTY and the silent base class otherwise, so logs and CI output
-stay clean while a consultant at a terminal sees the crawl move.
+Collectors call a `Progress` object; the CLI picks one with `for_stream`:
+
+* on a terminal, `TerminalProgress` redraws one line in place (done,
+  queued, errors, rate) and leaves the end summary behind;
+* not on a terminal (a log, CI, a pipe), `SummaryProgress` prints no
+  redraws and no escape codes, only notes and the one-line end summary,
+  so a log still says what a crawl did and how long it took;
+* with ``--quiet``, the silent base class: nothing at all.
 """
 
 from __future__ import annotations
@@ -22,8 +27,33 @@ class Progress:
     def update(self, done: int, total: int | None = None, **counters: int) -> None:
         """Report how far the phase is; counters are extra figures (errors, queued)."""
 
+    def note(self, text: str) -> None:
+        """Tell the user something worth a line of its own (a capped Crawl-delay)."""
+
     def finish(self, summary: str = "") -> None:
         """End the phase, optionally with a one-line summary."""
+
+
+class SummaryProgress(Progress):
+    """Notes and end summaries as plain lines; no live display (not a terminal)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.lock = threading.Lock()
+
+    def _line(self, text: str) -> None:
+        with self.lock:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+
+    def note(self, text: str) -> None:
+        """Print the note on its own line."""
+        self._line(f"note: {text}")
+
+    def finish(self, summary: str = "") -> None:
+        """Print the summary, if any."""
+        if summary:
+            self._line(summary)
 
 
 class TerminalProgress(Progress):
@@ -41,7 +71,10 @@ class TerminalProgress(Progress):
         """Begin a phase and remember when, for the rate."""
         with self.lock:
             self.label = label
-            self.started = self.last = time.monotonic()
+            self.started = time.monotonic()
+            # The first update draws at once: a slow first page must not
+            # leave the terminal blank for min_interval.
+            self.last = self.started - self.min_interval
 
     def update(self, done: int, total: int | None = None, **counters: int) -> None:
         """Redraw the line at most every ``min_interval`` seconds."""
@@ -52,10 +85,17 @@ class TerminalProgress(Progress):
             self.last = now
             rate = done / max(now - self.started, 1e-6)
             of = f"/{total}" if total else ""
-            extra = "".join(f" {k} {v}" for k, v in counters.items())
-            line = f"{self.label}: {done}{of}{extra} ({rate:.1f}/s)"
+            extra = "".join(f", {k} {v}" for k, v in counters.items())
+            line = f"{self.label}: {done}{of} done{extra} ({rate:.1f}/s)"
             self.stream.write("\r\x1b[2K" + line[:150])
             self.stream.flush()
+
+    def note(self, text: str) -> None:
+        """Print the note above the live line (which the next update redraws)."""
+        with self.lock:
+            self.stream.write(f"\r\x1b[2Knote: {text}\n")
+            self.stream.flush()
+            self.last = 0.0
 
     def finish(self, summary: str = "") -> None:
         """Clear the line and print the summary, if any."""
@@ -67,8 +107,16 @@ class TerminalProgress(Progress):
 
 
 def for_stream(stream: TextIO | None = None, quiet: bool = False) -> Progress:
-    """Terminal progress when the stream is a TTY and not quiet, else silent."""
+    """The progress display for a stream (stderr by default).
+
+    Quiet: silent.  A terminal: the live line (`TerminalProgress`).
+    Anything else: only notes and the one-line end summary
+    (`SummaryProgress`), since a log without them would not say what ran.
+    """
     stream = stream or sys.stderr
-    if quiet or not stream.isatty():
+    if quiet:
         return Progress()
-    return TerminalProgress(stream)
+    isatty = getattr(stream, "isatty", None)
+    if callable(isatty) and isatty():
+        return TerminalProgress(stream)
+    return SummaryProgress(stream)

@@ -8,19 +8,36 @@ Shape of a crawl, and why:
   not shared between threads, and one writer keeps commits ordered.
 * A page is committed in the same transaction as the links it revealed, so
   a crawl killed at any moment resumes with nothing lost: each committed
-  page is done, every uncommitted one is still pending.  Commits are
-  batched (at most COMMIT_MAX_PAGES pages or COMMIT_MAX_SECONDS) for
-  speed; a kill -9 refetches at most that last batch and what was in flight.
+  page is done, every uncommitted one is still pending.  By default
+  (COMMIT_MAX_PAGES = 1) the coordinator commits every time round its
+  loop, as soon as any page has come back: one transaction for the pages
+  that finished together.  So a kill -9 refetches only requests whose
+  answer had not been committed yet, at most ``2 * concurrency`` (the
+  futures in flight) and in practice the ``concurrency`` being fetched;
+  nothing committed is ever fetched again.  That costs 5-10 % of pages/s
+  on a zero-latency loopback server (bench/bench_crawl.py; the commits
+  themselves take ~40 us, the rest is the coordinator trading the GIL
+  with parsing workers) and nothing measurable once a server takes 20 ms
+  per page.
 * Politeness lives in `HostGate`: one schedule per host, ``delay`` between
-  request starts with jitter, pushed back by ``Retry-After``.
+  request starts with jitter, pushed back by ``Retry-After``.  robots.txt's
+  Crawl-delay raises ``delay``, up to ``max_crawl_delay``.
+* The site summary is derived from the stored pages alone, in URL order:
+  each page keeps the facts fingerprinting reads (`fp.PageFacts`: the
+  identifying response headers, cookie names, meta generator, Drupal.settings
+  keys, module-naming classes, form ids), so a crawl interrupted and
+  resumed concludes exactly what an uninterrupted one does.  (Until
+  `model.Page` has those fields, see FACTS_STORED, this run's signals are
+  also held in memory and earlier runs' are partly lost.)
 * Secrets (passwords, cookies, auth headers) live only in the sessions.
-  Pages keep no request or response headers, evidence names cookies
-  without values, and URLs lose their user info, so nothing secret reaches
-  the store.
+  Pages keep only allow-listed, identifying response headers (never
+  Set-Cookie, never request headers), cookie names without values, and
+  URLs lose their user info, so nothing secret reaches the store.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import random
 import re
@@ -51,10 +68,19 @@ from drupalscan.inventory.store import Store
 from drupalscan.progress import Progress
 
 USER_AGENT = f"drupalscan/{__version__} (+https://github.com/drupalscan/drupalscan)"
-COMMIT_MAX_PAGES = 50
-"""Pages per store commit; a kill -9 refetches at most this many."""
+COMMIT_MAX_PAGES = 1
+"""Pages that make the coordinator commit: 1 commits every loop round with a
+page in it, so a kill -9 refetches only answers not yet committed (see the
+module docstring).  Larger values batch commits, for speed, and a kill then
+refetches up to this many pages more."""
 COMMIT_MAX_SECONDS = 1.0
 """Longest time fetched pages wait for their commit."""
+MAX_REDIRECT_CHAINS = 200
+"""Redirect chains listed on a Site; more are counted in a warning."""
+MAX_DUPLICATE_TITLES = 200
+"""Shared titles listed on a Site (most repeated first); more are counted."""
+MAX_DUPLICATE_URLS = 50
+"""URLs listed per shared title."""
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 RETRY_AFTER_CAP = 30.0
 """A Retry-After longer than this is shortened: the crawl must end some day."""
@@ -72,21 +98,26 @@ MAX_RELOGINS = 3
 """Form logins after the first one in a crawl; a session that keeps expiring is an error."""
 DRAIN_BYTES = 65536
 """Bytes (decompressed) read from a skipped body so its connection can be reused."""
-KEPT_HEADERS = (
-    "Content-Type",
-    "Content-Language",
-    "Last-Modified",
-    "Link",
-    "X-Generator",
-    "X-Drupal-Cache",
-    "X-Drupal-Dynamic-Cache",
-    "X-Powered-By",
-    "X-Pingback",
-    "X-Content-Encoded-By",
-    "MicrosoftSharePointTeamServices",
-    "SPRequestGuid",
+KEPT_HEADERS = tuple(
+    dict.fromkeys(("Content-Type", "Content-Language", "Last-Modified", *fp.FACT_HEADERS))
 )
 """Response headers kept in memory for parsing and fingerprinting; none is secret."""
+
+_PAGE_FIELDS = frozenset(f.name for f in dataclasses.fields(model.Page))
+FACT_FIELDS = (
+    "headers",
+    "cookie_names",
+    "generator",
+    "site_name",
+    "drupal_settings",
+    "classes",
+    "form_ids",
+    "markers",
+)
+"""`fp.PageFacts` fields stored on `model.Page` (body_classes already is)."""
+FACTS_STORED = _PAGE_FIELDS.issuperset(FACT_FIELDS)
+"""Whether the model stores every fact: then the summary needs nothing held
+in memory.  Fields the model has are stored either way."""
 
 
 class CrawlError(Exception):
@@ -115,6 +146,11 @@ class CrawlOptions:
     """Only crawl paths starting with this (e.g. ``/hr/``)."""
     ignore_robots: bool = False
     """Skip robots.txt, only with the site owner's consent."""
+    max_crawl_delay: float = 2.0
+    """Longest robots.txt Crawl-delay honoured, in seconds: the delay used is
+    ``max(delay, min(Crawl-delay, max_crawl_delay))``.  A site asking for 10 s
+    would make a 5,000-page crawl take 14 hours; the cap is noted in the
+    site's warnings."""
     max_bytes: int = 5_000_000
     """Larger responses are cut off and recorded as "too large"."""
     retries: int = 3
@@ -134,7 +170,8 @@ class CrawlOptions:
     login_url: str = ""
     """Drupal login page (``/user/login``); the form is filled with ``auth``."""
     probe: bool = False
-    """Ask for ``sites/all/modules/NAME/NAME.info`` of candidate modules."""
+    """Ask for ``NAME.info`` of candidate modules under ``sites/all/modules``,
+    ``sites/all/modules/contrib`` and ``sites/default/modules`` (bounded)."""
     read_time: float = 60.0
     """Longest seconds to read one response body: ``timeout`` only bounds the
     gap between bytes, so a server trickling a byte a second would hold a
@@ -168,6 +205,17 @@ class HostGate:
         """Let no request reach the host for ``seconds`` (Retry-After, backoff)."""
         with self.lock:
             self.next[host] = max(self.next.get(host, 0.0), time.monotonic() + seconds)
+
+
+def effective_delay(options: CrawlOptions, crawl_delay: float) -> float:
+    """Seconds between requests: ``--delay``, raised to robots.txt's Crawl-delay up to the cap.
+
+    The site's wish is honoured by default (STYLE 7: be polite), but only up
+    to ``max_crawl_delay``: Crawl-delay values of 10-30 s are common
+    leftovers that would make an assessment crawl last days.
+    """
+    honoured = min(max(crawl_delay, 0.0), max(options.max_crawl_delay, 0.0))
+    return max(options.delay, honoured)
 
 
 def retry_after(value: str | None) -> float | None:
@@ -240,12 +288,48 @@ class Robots:
         self.parser = urllib.robotparser.RobotFileParser()
         self.parser.parse(text.splitlines())
         self.sitemaps = list(self.parser.site_maps() or [])
-        delay = None if ignore else self.parser.crawl_delay(USER_AGENT)
-        self.crawl_delay = float(delay) if delay else 0.0
+        self.crawl_delay = 0.0 if ignore else crawl_delay(text)
 
     def allowed(self, url: str) -> bool:
         """Whether our User-Agent may fetch the URL."""
         return self.ignore or self.parser.can_fetch(USER_AGENT, url)
+
+
+_ROBOTS_LINE = re.compile(r"^\s*([A-Za-z-]+)\s*:\s*([^#]*)")
+
+
+def crawl_delay(robots_txt: str, agent: str = "drupalscan") -> float:
+    """The Crawl-delay robots.txt sets for our agent (its own group, else ``*``).
+
+    The standard library reads whole seconds only and ignores ``0.5``; sites
+    do write fractions, so the groups are read here.
+    """
+    found: dict[str, float] = {}
+    agents: list[str] = []
+    in_rules = False
+    for line in robots_txt.splitlines():
+        match = _ROBOTS_LINE.match(line)
+        if not match:
+            continue
+        key, value = match.group(1).lower(), match.group(2).strip()
+        if key == "user-agent":
+            if in_rules:
+                agents, in_rules = [], False
+            agents.append(value.lower())
+            continue
+        in_rules = True
+        if key == "crawl-delay":
+            try:
+                seconds = float(value)
+            except ValueError:
+                continue
+            if seconds >= 0:
+                for name in agents:
+                    found.setdefault(name, seconds)
+    for name, seconds in found.items():
+        if name != "*" and name in agent.lower():
+            return seconds
+    return found.get("*", 0.0)
 
 
 class _Session(requests.Session):
@@ -579,13 +663,19 @@ def fetch_page(
 
 
 def page_from_fetch(got: Fetched, depth: int, site_host: str) -> Result:
-    """Turn a fetch into a Page record plus fingerprint signals."""
+    """Turn a fetch into a Page record (with its fingerprint facts) plus signals.
+
+    Signals are only computed here while the model cannot store the facts
+    (FACTS_STORED false); otherwise the summary derives them from the
+    stored pages and the worker is spared the work.
+    """
     ctype = got.content_type.split(";", 1)[0].strip().lower()
     fields: dict[str, Any] = {}
-    signals = fp.signals_from_headers(got.headers, got.url, got.cookie_names)
+    facts = fp.PageFacts()
     site_name = base_path = ""
     if got.body is not None and is_html_type(ctype) and not got.error:
         parsed = parse_html(got.body, got.final_url or got.url, got.headers, site_host)
+        facts = fp.facts_from_parsed(parsed)
         fields = {
             "title": parsed.title,
             "description": parsed.description,
@@ -599,13 +689,19 @@ def page_from_fetch(got: Fetched, depth: int, site_host: str) -> Result:
             "template": parsed.template,
             "body_classes": parsed.body_classes,
         }
-        signals.extend(fp.signals_from_page(parsed, got.url))
         site_name = parsed.site_name
-        settings = parsed.drupal_settings or {}
-        if isinstance(settings.get("basePath"), str):
-            base_path = settings["basePath"]
+        base_path = facts.drupal_settings.get("basePath", "")
         if parsed.error and not got.error:
             fields["error"] = parsed.error
+    facts = dataclasses.replace(
+        facts,
+        headers=fp.header_facts(got.headers),
+        cookie_names=sorted({n[:100] for n in got.cookie_names})[: fp.MAX_FACT_ITEMS],
+    )
+    for name in FACT_FIELDS:
+        if name in _PAGE_FIELDS:
+            fields[name] = getattr(facts, name)
+    signals = [] if FACTS_STORED else fp.signals_from_facts(facts, got.url)
     page = model.Page(
         url=got.url,
         final_url=got.final_url,
@@ -930,11 +1026,16 @@ class _Crawl:
         if got.status == 200 and got.body:
             text = got.body[:500_000].decode("utf-8", "replace")
         self.fetcher.robots = Robots(text, ignore=False)
-        if self.fetcher.robots.crawl_delay > self.options.delay:
-            self.warnings.append(
-                f"robots.txt asks for Crawl-delay {self.fetcher.robots.crawl_delay:g} s; "
-                f"this crawl used --delay {self.options.delay:g} s"
+        asked = self.fetcher.robots.crawl_delay
+        self.fetcher.gate.delay = effective_delay(self.options, asked)
+        if asked > self.fetcher.gate.delay:
+            cap = self.options.max_crawl_delay
+            note = (
+                f"robots.txt asks for Crawl-delay {asked:g} s; capped at "
+                f"{self.fetcher.gate.delay:g} s (--max-crawl-delay {cap:g})"
             )
+            self.warnings.append(note)
+            self.progress.note(note)
 
     def _unreachable(self, error: str) -> None:
         if error.startswith("DNS"):
@@ -1109,20 +1210,29 @@ class _Crawl:
     # -- site level ----------------------------------------------------------
 
     def _summarise(self, started: float) -> model.Site:
-        """Compute the Site from every stored page plus what this run saw.
+        """Compute the Site from every stored page, in URL order.
 
-        Pages are streamed from the store twice (totals and failures, then
-        the links pointing at failures) so memory does not grow with the
-        site: only failed URLs and per-template/section counters are held.
+        Everything page-level (kind, modules and themes signals, templates,
+        sections, broken links, redirect chains, duplicate titles) comes
+        from the stored pages, so an interrupted and resumed crawl sums up
+        as an uninterrupted one.  Pages are streamed from the store twice
+        (totals, then referrers of failures and URLs of shared titles) so
+        memory does not grow with the pages' content: held are counters,
+        failed URLs, a hash per distinct title and the capped lists.
         """
         previous = self.store.get_site(self.sid)
+        memory_signals = list(self.signals.values())
+        self.signals = {}
         templates: Counter[str] = Counter()
         sections: Counter[str] = Counter()
         bad: dict[str, int] = {}  # stored URLs that failed or answered >= 400
         bad_finals: dict[str, int] = {}  # targets of redirects that ended >= 400
         assets: dict[str, str] = {}
         titles: Counter[str] = Counter()
-        body_signals_done = False
+        title_hashes: Counter[int] = Counter()
+        chains: dict[tuple[str, ...], None] = {}
+        chain_hashes: set[int] = set()
+        site_name = base_path = ""
         errors = 0
         total = 0
         any_links = False
@@ -1136,6 +1246,22 @@ class _Crawl:
             if page.error:
                 errors += 1
             any_links = any_links or bool(page.links)
+            if page.redirects:
+                chain = (*page.redirects, page.final_url or page.url)
+                chain_hashes.add(hash(chain))
+                if len(chains) < MAX_REDIRECT_CHAINS:
+                    chains.setdefault(chain, None)
+                final = page.final_url
+                if final and final != page.url and self.store.has_page(self.sid, final):
+                    # Its target is stored as a page of its own.  Whether this
+                    # page holds a copy of the target's content or just the
+                    # redirect depends on which of the two the crawl met first;
+                    # counting it would make the summary depend on crawl order.
+                    continue
+            self._add_signals(fp.signals_from_facts(_page_facts(page), page.url))
+            site_name = site_name or getattr(page, "site_name", "")
+            if not base_path:
+                base_path = getattr(page, "drupal_settings", {}).get("basePath", "")
             if 200 <= page.status < 300 and page.content_type and is_html_type(page.content_type):
                 if page.template:
                     templates[page.template] += 1
@@ -1146,35 +1272,71 @@ class _Crawl:
                 suffix = title_suffix(page.title)
                 if suffix:
                     titles[suffix] += 1
-                if page.body_classes and not body_signals_done:
-                    body_signals_done = True
-                    self._add_signals(fp.signals_from_classes(page.body_classes, (), page.url))
+                if page.status == 200 and not page.error and page.title.strip():
+                    title_hashes[hash(page.title.strip())] += 1
         for final, code in bad_finals.items():
             # A stored page's own status wins over the redirect's that reached it.
             if final not in bad and not self.store.has_page(self.sid, final):
                 bad[final] = code
+        shared = [(h, n) for h, n in title_hashes.items() if n > 1]
+        shared.sort(key=lambda item: -item[1])
+        wanted = {h for h, _ in shared[:MAX_DUPLICATE_TITLES]}
+        del title_hashes
         referrers: dict[str, list[str]] = {}
-        if bad and any_links:
+        by_title: dict[str, dict[str, None]] = {}
+        if (bad and any_links) or wanted:
             # Pages stream in URL order, so the first 20 referrers are the
-            # sorted first 20 the report shows.
+            # sorted first 20 the report shows; the same for shared titles.
             for page in self.store.pages(self.sid):
-                for link in dict.fromkeys(page.links):
+                for link in dict.fromkeys(page.links) if bad else ():
                     if link in bad:
                         refs = referrers.setdefault(link, [])
                         if len(refs) < 20:
                             refs.append(page.url)
+                title = page.title.strip()
+                if (
+                    wanted
+                    and page.status == 200
+                    and not page.error
+                    and title
+                    and hash(title) in wanted
+                    and is_html_type(page.content_type)
+                ):
+                    urls = by_title.setdefault(title, {})
+                    if len(urls) < MAX_DUPLICATE_URLS:
+                        # A redirected page is its target: one page, not two.
+                        urls.setdefault(page.final_url or page.url, None)
         broken_links = [
             model.BrokenLink(url=u, status=bad[u], referrers=refs)
             for u, refs in sorted(referrers.items())
         ]
+        duplicates = {t: sorted(u) for t, u in by_title.items() if len(u) > 1}
+        duplicate_titles = dict(sorted(duplicates.items(), key=lambda i: (-len(i[1]), i[0])))
+        redirect_chains = _stitch_chains(list(chains))
+        if len(shared) > MAX_DUPLICATE_TITLES:
+            self.warnings.append(
+                f"{len(shared)} page titles are shared by several pages; "
+                f"the {MAX_DUPLICATE_TITLES} most repeated are listed"
+            )
+        if len(chain_hashes) > len(redirect_chains):
+            self.warnings.append(
+                f"{len(chain_hashes)} redirect chains met; the first "
+                f"{len(redirect_chains)} (in URL order) are listed"
+            )
+        self.site_name = site_name or self.site_name
+        self.base_path = base_path or self.base_path
         reuse = previous is not None and "crawl" in previous.collected and not self.fetched
+        if not FACTS_STORED:
+            # The model cannot hold every page fact yet: add what this run saw.
+            self._add_signals(memory_signals)
+            if not self.fetched and total and not reuse:
+                # Resumed after every page was committed but before the site
+                # was: this run saw no headers, so ask the start page once more.
+                self._connect()
+                got = self.fetcher.fetch(self.start)
+                self._add_signals(page_from_fetch(got, 0, self.host).signals)
         if reuse and previous is not None:
             self._add_signals(_signals_from_site(previous))
-        elif not self.fetched and total:
-            # Resumed after every page was committed but before the site was:
-            # this run saw no headers, so ask the start page once more.
-            self._connect()
-            self._add_signals(page_from_fetch(self.fetcher.fetch(self.start), 0, self.host).signals)
         asset_kind, _ = fp.decide_kind(self.signals.values())
         by_page: dict[str, list[str]] = {}
         for asset, page_url in assets.items():
@@ -1220,6 +1382,8 @@ class _Crawl:
             sections=dict(sorted(sections.items())),
             broken_links=len(broken_links),
             broken_link_details=broken_links,
+            redirect_chains=redirect_chains,
+            duplicate_titles=duplicate_titles,
             warnings=warnings,
             collected=["crawl"],
         )
@@ -1231,12 +1395,29 @@ class _Crawl:
         )
         return site
 
+    def _probe_layouts(self) -> list[tuple[str, str]]:
+        """`fp.PROBE_LAYOUTS`, the ones this site's asset paths use first.
+
+        A site keeps its contributed modules in one place; asking there
+        first makes each probe one request instead of up to three.
+        """
+        used: Counter[int] = Counter()
+        for sig in self.signals.values():
+            if sig.topic == "module" and sig.evidence.kind == "asset-path":
+                for i, (directory, _type) in enumerate(fp.PROBE_LAYOUTS):
+                    if f"/{directory}/{sig.name}/" in sig.evidence.detail:
+                        used[i] += 1
+        order = sorted(range(len(fp.PROBE_LAYOUTS)), key=lambda i: -used[i])
+        return [fp.PROBE_LAYOUTS[i] for i in order]
+
     def _remote(self, kind: str) -> fp.Remote:
         """CHANGELOG, core file hashes and optional probes, through the fetcher."""
         table = self.fingerprints if self.fingerprints is not None else fp.load_default_table()
         base = urljoin(self.start, self.base_path or "/")
         names = list(self.probe_candidates) if self.options.probe else []
-        remote = fp.remote_fingerprint(base, self.fetcher.simple, kind, table, names)
+        remote = fp.remote_fingerprint(
+            base, self.fetcher.simple, kind, table, names, probe_layouts=self._probe_layouts()
+        )
         if not self.options.ignore_robots and not self.fetcher.robots.allowed(
             urljoin(base, "CHANGELOG.txt")
         ):
@@ -1267,3 +1448,43 @@ def _signals_from_site(site: model.Site) -> list[fp.Signal]:
     for theme in site.themes:
         out.extend(fp.Signal("theme", theme.name, 1, ev, theme.type) for ev in theme.evidence)
     return out
+
+
+def _page_facts(page: model.Page) -> fp.PageFacts:
+    """A stored page's fingerprint facts (the fields the model has; the rest empty)."""
+    return fp.PageFacts(
+        headers=getattr(page, "headers", {}),
+        cookie_names=getattr(page, "cookie_names", []),
+        generator=getattr(page, "generator", ""),
+        site_name=getattr(page, "site_name", ""),
+        drupal_settings=getattr(page, "drupal_settings", {}),
+        classes=getattr(page, "classes", []),
+        form_ids=getattr(page, "form_ids", []),
+        markers=getattr(page, "markers", []),
+        body_classes=page.body_classes,
+    )
+
+
+def _stitch_chains(chains: list[tuple[str, ...]]) -> list[list[str]]:
+    """Redirect chains joined where one ends at a URL another starts from.
+
+    A redirect to a URL the crawl already knows is recorded, not followed
+    (`Fetcher.fetch`), so ``/older -> /old`` and ``/old -> /new`` are stored
+    on two pages; the report wants ``/older -> /old -> /new``.  Loops stop
+    where a URL repeats.
+    """
+    by_first = {chain[0]: chain for chain in chains}
+    out: dict[tuple[str, ...], None] = {}
+    for chain in chains:
+        joined = list(chain)
+        seen = set(joined)
+        nxt = by_first.get(joined[-1])
+        while nxt is not None and nxt is not chain and len(joined) < 100:
+            rest = nxt[1:]
+            joined.extend(rest)
+            if not rest or seen & set(rest):
+                break
+            seen.update(rest)
+            nxt = by_first.get(joined[-1])
+        out.setdefault(tuple(joined), None)
+    return [list(chain) for chain in out]

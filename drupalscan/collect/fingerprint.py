@@ -149,6 +149,95 @@ class Remote:
     warnings: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class PageFacts:
+    """What one page showed that fingerprinting reads, as plain, storable data.
+
+    Signals are conclusions; these are the observations behind them.  The
+    crawler stores them with each page so that the site summary can be
+    derived again from the stored pages alone: a crawl interrupted and
+    resumed, or re-summarised after the rules improve, sees every page's
+    evidence, not just what the last run held in memory.  Nothing here is
+    secret: headers come from an allow-list, cookies by name only, and of
+    ``Drupal.settings`` only the keys (plus ``basePath`` and the theme).
+    """
+
+    headers: dict[str, str] = field(default_factory=dict)
+    """Allow-listed response headers (FACT_HEADERS), values capped."""
+    cookie_names: list[str] = field(default_factory=list)
+    """Names of cookies the response set, never their values."""
+    generator: str = ""
+    """The meta generator tag."""
+    site_name: str = ""
+    """``og:site_name``."""
+    drupal_settings: dict[str, str] = field(default_factory=dict)
+    """Top-level ``Drupal.settings`` keys mapped to "", except ``basePath``
+    (its value) and ``ajaxPageState.theme`` (the theme)."""
+    classes: list[str] = field(default_factory=list)
+    """CSS classes that name a module (one per module), sorted."""
+    form_ids: list[str] = field(default_factory=list)
+    markers: list[str] = field(default_factory=list)
+    """Tell-tale script facts: ``drupal-settings`` (a parsed D6/D7 settings
+    object), ``Drupal.settings`` (mentioned, not parsable),
+    ``drupal-settings-json`` (D8+), ``wp-content``, ``joomla``."""
+    body_classes: list[str] = field(default_factory=list)
+
+
+FACT_HEADERS = (
+    "X-Generator",
+    "X-Drupal-Cache",
+    "X-Drupal-Dynamic-Cache",
+    "X-Powered-By",
+    "Server",
+    "Link",
+    "X-Pingback",
+    "X-Content-Encoded-By",
+    "MicrosoftSharePointTeamServices",
+    "SPRequestGuid",
+)
+"""Response headers that say what software answered; none carries a secret."""
+
+MAX_FACT_ITEMS = 200
+"""Most settings keys, classes, form ids or cookie names kept per page."""
+
+
+def header_facts(headers: Mapping[str, str]) -> dict[str, str]:
+    """The FACT_HEADERS present in a (case-insensitive) header mapping, capped."""
+    return {name: headers[name][:300] for name in FACT_HEADERS if name in headers}
+
+
+def facts_from_parsed(parsed: Parsed) -> PageFacts:
+    """The storable facts of a parsed page (headers and cookies added by the caller).
+
+    Everything is sorted and capped so that facts read back from the store
+    give exactly the signals the live page gave.
+    """
+    settings: dict[str, str] = {}
+    markers = set(parsed.markers)
+    if parsed.drupal_settings is not None:
+        markers.add("drupal-settings")
+        raw = parsed.drupal_settings
+        for key in sorted(raw)[:MAX_FACT_ITEMS]:
+            if isinstance(key, str) and len(key) <= 80 and "." not in key:
+                settings[key] = ""
+        if isinstance(raw.get("basePath"), str):
+            settings["basePath"] = raw["basePath"][:200]
+        state = raw.get("ajaxPageState")
+        if isinstance(state, dict) and isinstance(state.get("theme"), str):
+            settings["ajaxPageState.theme"] = state["theme"][:80]
+    if parsed.drupal_settings_json:
+        markers.add("drupal-settings-json")
+    return PageFacts(
+        generator=parsed.generator,
+        site_name=parsed.site_name,
+        drupal_settings=settings,
+        classes=module_classes(parsed.classes),
+        form_ids=sorted(set(parsed.form_ids))[:MAX_FACT_ITEMS],
+        markers=sorted(markers),
+        body_classes=list(parsed.body_classes),
+    )
+
+
 # -- kind signals -------------------------------------------------------------
 
 
@@ -258,9 +347,20 @@ def signals_from_headers(
 
 def signals_from_page(parsed: Parsed, url: str) -> list[Signal]:
     """Kind, module and theme signals from one parsed HTML page."""
+    return signals_from_facts(facts_from_parsed(parsed), url)
+
+
+def signals_from_facts(facts: PageFacts, url: str) -> list[Signal]:
+    """Kind, module and theme signals from a page's stored facts.
+
+    Headers and cookies are read here too when the facts hold them, so a
+    stored page gives the same signals as the live response did.
+    """
     out: list[Signal] = []
-    if parsed.generator:
-        kind = generator_kind(parsed.generator)
+    if facts.headers or facts.cookie_names:
+        out.extend(signals_from_headers(facts.headers, url, facts.cookie_names))
+    if facts.generator:
+        kind = generator_kind(facts.generator)
         if kind:
             out.append(
                 Signal(
@@ -268,12 +368,13 @@ def signals_from_page(parsed: Parsed, url: str) -> list[Signal]:
                     kind,
                     10,
                     Evidence(
-                        kind="meta", detail=f'meta generator "{parsed.generator}"', location=url
+                        kind="meta", detail=f'meta generator "{facts.generator}"', location=url
                     ),
                 )
             )
-    settings = parsed.drupal_settings
-    if settings is not None:
+    markers = set(facts.markers)
+    if "drupal-settings" in markers:
+        settings = facts.drupal_settings
         weight, what = (
             (8, "with ajaxPageState (Drupal 7)") if "ajaxPageState" in settings else (5, "")
         )
@@ -290,7 +391,7 @@ def signals_from_page(parsed: Parsed, url: str) -> list[Signal]:
             )
         )
         out.extend(_settings_signals(settings, url))
-    elif "Drupal.settings" in parsed.markers:
+    elif "Drupal.settings" in markers:
         out.append(
             Signal(
                 "kind",
@@ -299,7 +400,7 @@ def signals_from_page(parsed: Parsed, url: str) -> list[Signal]:
                 Evidence(kind="script", detail="Drupal.settings in an inline script", location=url),
             )
         )
-    if parsed.drupal_settings_json:
+    if "drupal-settings-json" in markers:
         out.append(
             Signal(
                 "kind",
@@ -308,7 +409,7 @@ def signals_from_page(parsed: Parsed, url: str) -> list[Signal]:
                 Evidence(kind="script", detail="drupal-settings-json script", location=url),
             )
         )
-    if "wp-content" in parsed.markers:
+    if "wp-content" in markers:
         out.append(
             Signal(
                 "kind",
@@ -317,7 +418,7 @@ def signals_from_page(parsed: Parsed, url: str) -> list[Signal]:
                 Evidence(kind="asset-path", detail="wp-content / wp-includes paths", location=url),
             )
         )
-    if "joomla" in parsed.markers:
+    if "joomla" in markers:
         out.append(
             Signal(
                 "kind",
@@ -326,8 +427,8 @@ def signals_from_page(parsed: Parsed, url: str) -> list[Signal]:
                 Evidence(kind="script", detail="Joomla script options", location=url),
             )
         )
-    out.extend(signals_from_classes(parsed.body_classes, parsed.classes, url))
-    for form_id in dict.fromkeys(parsed.form_ids):
+    out.extend(signals_from_classes(facts.body_classes, facts.classes, url))
+    for form_id in dict.fromkeys(facts.form_ids):
         for prefix, module in _FORM_MODULES:
             if form_id.startswith(prefix):
                 out.append(
@@ -346,11 +447,11 @@ def _module(name: str, weight: int, evidence: Evidence, type_: str = "") -> Sign
     return Signal("module", name, weight, evidence, kind)
 
 
-def _settings_signals(settings: Mapping[str, Any], url: str) -> list[Signal]:
+def _settings_signals(settings: Mapping[str, str], url: str) -> list[Signal]:
+    """Theme and module signals from `PageFacts.drupal_settings`."""
     out: list[Signal] = []
-    state = settings.get("ajaxPageState")
-    if isinstance(state, dict) and isinstance(state.get("theme"), str):
-        theme = state["theme"]
+    theme = settings.get("ajaxPageState.theme")
+    if theme:
         out.append(
             Signal(
                 "theme",
@@ -365,7 +466,7 @@ def _settings_signals(settings: Mapping[str, Any], url: str) -> list[Signal]:
             )
         )
     for key in settings:
-        if key in _SETTINGS_IGNORE:
+        if key in _SETTINGS_IGNORE or "." in key:
             continue
         name = _SETTINGS_KEYS.get(key)
         if name is None and re.fullmatch(r"[a-z][a-z0-9_]{2,40}", key):
@@ -408,24 +509,43 @@ def signals_from_classes(
                 Evidence(kind="body-class", detail="Drupal body classes", location=url),
             )
         )
-    seen: set[str] = set()
-    for cls in sorted(classes):
-        name = ""
-        if cls.startswith("block-") and cls not in _BLOCK_NOISE and len(cls) > 6:
-            name = cls[6:].replace("-", "_")
-            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-                name = ""
-        else:
-            for prefix, module in _CLASS_MODULES:
-                if cls.startswith(prefix):
-                    name = module
-                    break
-        if name and name not in seen:
-            seen.add(name)
-            out.append(
-                _module(name, 2, Evidence(kind="css-class", detail=f"class {cls}", location=url))
-            )
+    for name, cls in _class_modules(classes).items():
+        out.append(
+            _module(name, 2, Evidence(kind="css-class", detail=f"class {cls}", location=url))
+        )
     return out
+
+
+def _class_module(cls: str) -> str:
+    """The module a CSS class names (``block-contact`` -> contact), or ""."""
+    if cls.startswith("block-"):
+        if cls in _BLOCK_NOISE or len(cls) <= 6:
+            return ""
+        name = cls[6:].replace("-", "_")
+        return name if re.fullmatch(r"[a-z][a-z0-9_]*", name) else ""
+    for prefix, module in _CLASS_MODULES:
+        if cls.startswith(prefix):
+            return module
+    return ""
+
+
+def _class_modules(classes: Iterable[str]) -> dict[str, str]:
+    """Module name -> the first class (in sorted order) naming it."""
+    found: dict[str, str] = {}
+    for cls in sorted(classes):
+        name = _class_module(cls)
+        if name and name not in found:
+            found[name] = cls
+    return found
+
+
+def module_classes(classes: Iterable[str]) -> list[str]:
+    """The classes worth storing: one per module named, sorted, capped.
+
+    `signals_from_classes` over these gives what it gives over all of a
+    page's classes, at a fraction of the size.
+    """
+    return sorted(_class_modules(classes).values())[:MAX_FACT_ITEMS]
 
 
 # -- asset paths --------------------------------------------------------------
@@ -685,6 +805,15 @@ def load_default_table() -> dict[str, Any] | None:
     return table if isinstance(table, dict) else None
 
 
+PROBE_LAYOUTS = (
+    ("sites/all/modules", "unknown"),
+    ("sites/all/modules/contrib", "contrib"),
+    ("sites/default/modules", "unknown"),
+)
+"""Where Drupal 6/7 sites keep contributed modules, most common first, with
+the module type each place implies."""
+
+
 def remote_fingerprint(
     base_url: str,
     fetch: Fetch,
@@ -692,12 +821,14 @@ def remote_fingerprint(
     table: Mapping[str, Any] | None,
     probe_names: Sequence[str] = (),
     probe_budget: int = 100,
+    probe_layouts: Sequence[tuple[str, str]] = PROBE_LAYOUTS,
 ) -> Remote:
     """Ask the site for CHANGELOG.txt, a few core files and optional probes.
 
     ``base_url`` is the docroot URL (ending in ``/``).  At most one
     CHANGELOG request (two on 8+), ``len(hash_paths)`` hash requests and
-    ``probe_budget`` probe requests are made.
+    ``probe_budget`` probe requests are made, whatever ``probe_layouts``
+    (module directories, tried in order) holds.
     """
     out = Remote()
     if not kind.startswith("drupal"):
@@ -739,33 +870,44 @@ def remote_fingerprint(
             if len(candidates) == 1:
                 out.core_version = candidates[0]
     if probe_names:
-        _probe(get, probe_names, probe_budget, out)
+        _probe(get, probe_names, probe_budget, out, probe_layouts)
     return out
 
 
 def _probe(
-    get: Callable[[str], tuple[int, bytes]], names: Sequence[str], budget: int, out: Remote
+    get: Callable[[str], tuple[int, bytes]],
+    names: Sequence[str],
+    budget: int,
+    out: Remote,
+    layouts: Sequence[tuple[str, str]] = PROBE_LAYOUTS,
 ) -> None:
-    """Look for modules by their files under ``sites/all/modules``.
+    """Look for modules by their files under each of the usual directories.
 
     Drupal's .htaccess answers 403 for a ``.info`` file that exists and 404
     for one that does not.  Some servers deny every ``.info`` URL, so an
     invented name is asked first: if it also gets a 403 (or a 200, a soft
     404), ``.info`` answers say nothing and README.txt / LICENSE.txt (200)
     are used instead.
+
+    A name is tried in every layout until one answers; the layout that
+    answered last is tried first for the next name, because a site keeps
+    its modules in one place, so a consistent site costs one request per
+    name.  ``budget`` bounds the requests whatever the layouts.
     """
+    order = list(layouts)
     bogus = f"drupalscan_absent_{uuid.uuid4().hex[:8]}"
-    status, _ = get(f"sites/all/modules/{bogus}/{bogus}.info")
+    status, _ = get(f"{order[0][0]}/{bogus}/{bogus}.info")
     budget -= 1
     info_reliable = status == 404
     if status == 200:
-        status2, _ = get(f"sites/all/modules/{bogus}/README.txt")
+        status2, _ = get(f"{order[0][0]}/{bogus}/README.txt")
         budget -= 1
         if status2 == 200:
             out.warnings.append(
                 "module probing skipped: the site answers 200 for files that do not exist"
             )
             return
+    tries = ["{name}.info"] if info_reliable else ["README.txt", "LICENSE.txt"]
     for name in names:
         if budget <= 0:
             out.warnings.append(
@@ -774,20 +916,29 @@ def _probe(
             return
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             continue
-        tries = [f"{name}.info"] if info_reliable else ["README.txt", "LICENSE.txt"]
-        for file in tries:
-            if budget <= 0:
-                break
-            path = f"sites/all/modules/{name}/{file}"
-            status, _ = get(path)
-            budget -= 1
-            if status == 200 or (status == 403 and file.endswith(".info")):
-                out.signals.append(
-                    _module(
-                        name,
-                        5,
-                        Evidence(kind="probe", detail=f"GET /{path} -> {status}", location=path),
-                        "unknown",
+        found = False
+        for layout in list(order):
+            directory, type_ = layout
+            for file in tries:
+                if budget <= 0:
+                    break
+                path = f"{directory}/{name}/{file.format(name=name)}"
+                status, _ = get(path)
+                budget -= 1
+                if status == 200 or (status == 403 and file.endswith(".info")):
+                    out.signals.append(
+                        _module(
+                            name,
+                            5,
+                            Evidence(
+                                kind="probe", detail=f"GET /{path} -> {status}", location=path
+                            ),
+                            type_,
+                        )
                     )
-                )
+                    found = True
+                    break
+            if found:
+                order.remove(layout)
+                order.insert(0, layout)
                 break

@@ -272,6 +272,26 @@ class Page:
     body_classes: list[str] = field(default_factory=list)
     depth: int = 0
     error: str = ""
+    # What fingerprinting needs, kept per page so that a resumed crawl
+    # re-derives the same kind, version and modules as an uninterrupted one.
+    headers: dict[str, str] = field(default_factory=dict)
+    """Response headers that identify the software (X-Generator, X-Drupal-Cache,
+    X-Powered-By, Server, Link, ...); never Set-Cookie or request headers."""
+    cookie_names: list[str] = field(default_factory=list)
+    """Names of cookies the response set, never their values."""
+    generator: str = ""
+    """The meta generator."""
+    site_name: str = ""
+    """og:site_name."""
+    drupal_settings: dict[str, str] = field(default_factory=dict)
+    """Top-level Drupal.settings keys -> "" (values are not kept), except
+    basePath and ajaxPageState.theme, which keep their values."""
+    classes: list[str] = field(default_factory=list)
+    """CSS classes that name a module (block-contact, view-id-...), one per module."""
+    form_ids: list[str] = field(default_factory=list)
+    """form_id values on the page (e.g. contact_site_form)."""
+    markers: list[str] = field(default_factory=list)
+    """Script tell-tales: drupal-settings, Drupal.settings, wp-content, joomla, ..."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -420,6 +440,7 @@ class Wave:
     nodes: int = 0
     effort_hours: Effort = field(default_factory=Effort)
     findings: int = 0
+    """Findings whose hours count in this wave (repeats counted earlier are left out)."""
     rationale: str = ""
 
 
@@ -487,6 +508,7 @@ class Plan:
     redirects: list[dict[str, str]] = field(default_factory=list)
     """Crawled site URLs mapped to target path patterns."""
     cost: dict[str, Any] = field(default_factory=dict)
-    """``{rate, currency, low, high}`` when a blended rate is configured."""
+    """``{rate, currency, low, high, hours}`` when a blended rate is configured;
+    ``hours`` holds the whole hours (halves up) the cost is computed from."""
     notes: list[str] = field(default_factory=list)
     """Assumptions the figures rest on, stated in the report."""

@@ -113,6 +113,9 @@ def test_small_site_is_crawled_fully(server: MakeServer, store: Store) -> None:
     assert [(b.url, b.status, b.referrers) for b in site.broken_link_details] == [
         (srv.url + "gone", 404, [srv.url + "a"])
     ]
+    assert site.broken_links == 1
+    assert site.redirect_chains == [[srv.url + "moved", srv.url + "target"]]
+    assert site.duplicate_titles == {}
     assert sum(site.templates.values()) == 6  # 2xx HTML pages
     assert store.get_site(site.id) == site
     assert all(n == 1 for n in srv.hits.values())
@@ -205,12 +208,13 @@ def test_northwind_drupal7_intranet(server: MakeServer, store: Store) -> None:
 
 def test_northwind_with_robots_obeyed(server: MakeServer, store: Store) -> None:
     srv = server(northwind_handler())
-    site = crawl_site(srv.url, store, CrawlOptions(retries=0, max_pages=20), fingerprints={})
+    options = CrawlOptions(retries=0, max_pages=20, max_crawl_delay=0.01)
+    site = crawl_site(srv.url, store, options, fingerprints={})
     assert site.kind == "drupal7" and site.pages == 20
     assert site.core_version is None
     assert srv.hits["/CHANGELOG.txt"] == 0  # robots.txt disallows it
     assert any("CHANGELOG.txt" in w for w in site.warnings)
-    assert any("Crawl-delay 10" in w for w in site.warnings)
+    assert any("Crawl-delay 10 s; capped at 0.01 s" in w for w in site.warnings)
 
 
 def basic_auth_site(user: str, password: str) -> Callable[[Req], Reply]:
@@ -376,6 +380,7 @@ def test_redirect_loop_and_long_chains(server: MakeServer, store: Store) -> None
     pages = {p.url.removeprefix(srv.url): p for p in store.pages(site.id)}
     assert pages["loop1"].error == "redirect loop"
     assert pages["loop1"].redirects == [srv.url + "loop1", srv.url + "loop2"]
+    assert [srv.url + "loop1", srv.url + "loop2", srv.url + "loop1"] in site.redirect_chains
     assert pages["chain/0"].error.startswith("too many redirects")
     assert len(pages["chain/0"].redirects) == 4
     off = pages["off"]

@@ -240,7 +240,42 @@ def test_probing_with_info_files() -> None:
         "views": "GET /sites/all/modules/views/views.info -> 403",
         "token": "GET /sites/all/modules/token/token.info -> 200",
     }
-    assert len(log) == 1 + 1 + 3  # changelog, calibration, three valid names
+    # changelog, calibration, views and token at once, panels in all three layouts
+    assert len(log) == 1 + 1 + 2 + 3
+
+
+def test_probing_other_layouts_and_learning_the_site_s_one() -> None:
+    log: list[str] = []
+    files = {
+        "sites/all/modules/contrib/views/views.info": (403, b""),
+        "sites/all/modules/contrib/token/token.info": (403, b""),
+        "sites/default/modules/webform/webform.info": (403, b""),
+    }
+    remote = fp.remote_fingerprint(
+        U, site_fetch(files, log), "drupal7", None, ["views", "token", "webform"]
+    )
+    found = {s.name: (s.evidence.detail, s.type) for s in remote.signals}
+    assert found == {
+        "views": ("GET /sites/all/modules/contrib/views/views.info -> 403", "contrib"),
+        "token": ("GET /sites/all/modules/contrib/token/token.info -> 403", "contrib"),
+        "webform": ("GET /sites/default/modules/webform/webform.info -> 403", "unknown"),
+    }
+    probes = [u.removeprefix(U) for u in log[2:]]
+    # views: two layouts; token: contrib first (learnt), one request; webform: all three.
+    assert probes[:3] == [
+        "sites/all/modules/views/views.info",
+        "sites/all/modules/contrib/views/views.info",
+        "sites/all/modules/contrib/token/token.info",
+    ]
+    assert len(probes) == 2 + 1 + 3
+
+
+def test_probing_layouts_share_one_budget() -> None:
+    log: list[str] = []
+    names = [f"m{i}" for i in range(50)]
+    remote = fp.remote_fingerprint(U, site_fetch({}, log), "drupal7", None, names, probe_budget=20)
+    assert len(log) == 1 + 20  # the changelog, then the budget exactly
+    assert remote.warnings
 
 
 def test_probing_falls_back_when_every_info_is_denied() -> None:

@@ -12,6 +12,8 @@ import pytest
 from drupalscan.collect import pageparse
 from drupalscan.collect.pageparse import (
     Parsed,
+    close_title,
+    decode,
     drupal_template,
     parse_drupal_settings,
     parse_html,
@@ -286,3 +288,74 @@ def test_without_lxml_the_reference_path_parses(monkeypatch: pytest.MonkeyPatch)
     expected = parse_html_reference(drupal_page(), URL)
     monkeypatch.setattr(pageparse, "etree", None)
     assert parse_html(drupal_page(), URL) == expected
+
+
+# -- encodings and an unclosed title ---------------------------------------------
+
+
+@pytest.mark.parametrize("parse", [parse_html, parse_html_reference])
+def test_cp1252_declared_utf8_reads_as_cp1252(parse: Callable[..., Parsed]) -> None:
+    title = "Café – “naïve” policy"
+    body = f"<html><head><title>{title}</title></head><body><p>ok</p></body></html>"
+    page = parse(body.encode("cp1252"), URL, {"Content-Type": "text/html; charset=utf-8"})
+    assert page.title == title
+
+
+def test_mixed_utf8_and_cp1252_keeps_both() -> None:
+    body = "<title>Café – ".encode() + "naïve</title>".encode("cp1252")
+    assert decode(body, "text/html; charset=utf-8") == "<title>Café – naïve</title>"
+
+
+def test_latin1_label_reads_as_windows_1252() -> None:
+    assert decode(b"\x93quoted\x94 caf\xe9", "text/html; charset=ISO-8859-1") == "“quoted” café"
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("parse", [parse_html, parse_html_reference])
+def test_utf16_without_bom_declared_in_the_header(codec: str, parse: Callable[..., Parsed]) -> None:
+    body = (
+        "<html><head><title>Café ✓</title></head><body><a href='/ü'>x</a> two words</body></html>"
+    )
+    page = parse(body.encode(codec), URL, {"Content-Type": "text/html; charset=UTF-16"})
+    assert page.error == ""
+    assert page.title == "Café ✓"
+    assert page.links == ["http://site.example/%C3%BC"]
+    assert page.word_count == 3
+
+
+def test_utf16_with_bom_needs_no_header() -> None:
+    body = "<html><head><title>Bom</title></head><body><a href='/b'>b</a></body></html>"
+    page = parse_html(body.encode("utf-16"), URL, {"Content-Type": "text/html"})
+    assert (page.title, page.links) == ("Bom", ["http://site.example/b"])
+
+
+def test_meta_saying_utf16_in_ascii_markup_is_utf8() -> None:
+    body = "<html><head><meta charset='utf-16'><title>été</title></head></html>".encode()
+    assert parse_html(body, URL).title == "été"
+
+
+UNCLOSED_TITLE = (
+    b'<html><head><title>Staff handbook<meta name="description" content="d">'
+    b'<body class="html not-front not-logged-in page-node node-type-policy">'
+    b'<h1>Handbook</h1><p>one two three</p><a href="/a">a</a><a href="/b">b</a>'
+    b"</body></html>"
+)
+
+
+def test_unclosed_title_does_not_swallow_the_page() -> None:
+    page = parse_html(UNCLOSED_TITLE, URL)
+    assert page.title == "Staff handbook"
+    assert page.links == ["http://site.example/a", "http://site.example/b"]
+    assert page.headings == ["h1: Handbook"]
+    assert page.description == "d"
+    assert page.template == "node:policy"
+    assert page.word_count == 6
+    reference = parse_html_reference(UNCLOSED_TITLE, URL)
+    assert reference.title == "Staff handbook"
+    assert reference.links == page.links and reference.template == page.template
+
+
+def test_unclosed_title_at_the_end_of_the_page() -> None:
+    assert parse_html(b"<html><head><title>Only a title", URL).title == "Only a title"
+    assert close_title("<title>x</title><a>") == "<title>x</title><a>"
+    assert close_title("<title>a <b>") == "<title>a </title><b>"
