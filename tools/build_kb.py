@@ -91,6 +91,120 @@ PROJECT_OVERRIDES: dict[str, dict[str, Any]] = {
     },
 }
 
+AMA_KEY = "acquia_migrate_accelerate_preflight"
+"""Fact type of Acquia Migrate Accelerate's per-module vetting list."""
+
+# What core offers instead, in our words, for projects the sources say core
+# covers (Upgrade Status ``in_core_note`` or an AMA note, both upstream prose
+# we may not copy). The pair is (replacement when the project is obsolete,
+# sentence for the note). Only projects whose source names the alternative
+# are listed; the others get a generic sentence.
+CORE_ALTERNATIVES: dict[str, tuple[str | None, str]] = {
+    "panels": (None, "Layout Builder in core covers most uses"),
+    "panelizer": (None, "Layout Builder in core covers most uses"),
+    "menu_block": (
+        None,
+        "Acquia Migrate Accelerate says core now covers most of it (core menu blocks "
+        "have level and depth settings)",
+    ),
+    "imce": (
+        "Media Library (core)",
+        "core's Media Library covers most uses, and AMA migrates IMCE files into Media",
+    ),
+    "strongarm": (
+        "configuration management (core)",
+        "core's configuration system keeps settings in exportable config",
+    ),
+    "variable": ("configuration system (core)", "core's configuration system replaces it"),
+    "jquery_update": (None, "core ships and updates jQuery itself"),
+    "views_datasource": (
+        "REST export views display (core)",
+        "core Views can export JSON through a REST export display",
+    ),
+    "workbench_moderation": (None, "Content Moderation in core covers most uses"),
+    "file_entity": (None, "core file entities and Media cover most uses"),
+    "breakpoints": (None, "core's Breakpoint module covers it"),
+    "picture": (None, "core's Responsive Image module covers it"),
+    "module_filter": (None, "core's Extend page has a search box; the 2.x redesign is not in core"),
+}
+
+# Verdicts for widely used projects that only an Acquia Migrate Accelerate
+# note supports (the structured fact carries no category for them). Each is
+# our paraphrase of that note, cited to preflight.json under the module key.
+AMA_VERDICTS: dict[str, dict[str, Any]] = {
+    "menu_attributes": {
+        "status": "replaced",
+        "replacement": "link_attributes",
+        "note": "AMA names Link Attributes widget as a superset of it on Drupal 9",
+    },
+    "adminimal_admin_menu": {
+        "status": "replaced",
+        "replacement": "adminimal_admin_toolbar",
+        "note": "AMA names Adminimal Admin Toolbar as its successor",
+    },
+    "page_title": {
+        "status": "replaced",
+        "replacement": "metatag",
+        "note": "AMA says it was merged into Metatag",
+    },
+    "features_extra": {
+        "status": "replaced",
+        "replacement": "configuration management (core)",
+        "note": "AMA says Drupal 8+ sites should not need Features; core config management "
+        "takes its place",
+    },
+    "webform_validation": {
+        "status": "replaced",
+        "replacement": "webform",
+        "note": "AMA says part of it was merged into Webform and only the equal-values "
+        "validator migrates (via webform_migrate)",
+    },
+    "gmap": {
+        "status": "replaced",
+        "replacement": "geolocation",
+        "note": "AMA names Geolocation as the accepted successor; no automatic migration yet",
+    },
+    "views_php": {
+        "status": "no_release",
+        "note": "AMA advises rewriting its PHP snippets as Views plugins; no Drupal 8+ "
+        "release is seen in the data",
+    },
+    "views_accordion": {
+        "status": "has_release",
+        "majors": [9],
+        "note": "AMA installs it on its Drupal 9 target (its views still need rebuilding)",
+    },
+    "jcarousel": {
+        "status": "has_release",
+        "majors": [9],
+        "note": "AMA installs it on its Drupal 9 target; its JavaScript library must be "
+        "added by hand",
+    },
+    "swiftmailer": {
+        "status": "unknown",
+        "note": "AMA warns that the Swift Mailer library it wraps is unmaintained since "
+        "November 2021",
+    },
+}
+
+# D8+ releases named by the sources' notes rather than structured facts.
+AMA_RELEASE_MAJORS: dict[str, list[int]] = {
+    "menu_block": [9],  # AMA: "a stable Drupal 9 release is available"
+}
+
+# Releases the data cannot show (the drupalprojects mirror of imce was not
+# available, and no Drupal 11 site in the data uses it) but an expert review
+# of the report named. Cited to our judgement with the project page; `kb
+# refresh` replaces them with drupal.org's release history.
+REVIEWED_RELEASES: dict[str, dict[str, Any]] = {
+    "imce": {
+        "branches": ["8.x-1.x", "3.x"],
+        "majors": [8],
+        "url": "https://www.drupal.org/project/imce",
+    },
+}
+REVIEW_SOURCE = {**MAINTAINER_SOURCE, "branch": "expert review"}
+
 # Drupal 7 core modules that left core without a same-named successor; the
 # data says only that no upgrade path exists ("core" keyword), so the
 # replacement text is ours.
@@ -584,6 +698,8 @@ def fact_signals(facts: list[dict[str, Any]]) -> dict[str, Any]:
         "contrib_migration": None,
         "sources": [],
         "by_type": {},
+        "seen": [],
+        "untagged_8x": False,
     }
     newest_state_rank = -1
     for fact in facts:
@@ -600,18 +716,34 @@ def fact_signals(facts: list[dict[str, Any]]) -> dict[str, Any]:
             sig["majors"] |= majors
             sig["release_seen"] = True
             sig["d11_lock"] = True
+            sig["seen"].append(
+                (
+                    "lock",
+                    str(v.get("drupal_version") or v.get("version") or "?"),
+                    tuple(sorted(majors)),
+                )
+            )
         elif t == "d8plus_release_in_distribution_composer_json":
-            sig["majors"] |= constraint_majors(v.get("with_drupal_core_recommended"))
+            majors = constraint_majors(v.get("with_drupal_core_recommended"))
+            sig["majors"] |= majors
             sig["release_seen"] = True
             sig["d11_lock"] = True
+            sig["seen"].append(("dist", str(v.get("pinned_version") or "?"), tuple(sorted(majors))))
         elif t == "replacement_release_in_composer_lock":
             sig["replacement_majors"] |= constraint_majors(v.get("requires_drupal_core"))
         elif t == "drupal_org_git_mirror_branches_tags":
             if v.get("n_8x_tags"):
                 sig["majors"].add(8)
                 sig["release_seen"] = True
+                stable = v.get("latest_8x_stable_tag")
+                sig["seen"].append(
+                    ("tag", str(stable or v.get("latest_8x_tag")), (8,), bool(stable))
+                )
             else:
-                continue  # an empty mirror says nothing; do not cite it
+                # An 8.x branch without a tag is not a release; an empty
+                # mirror says nothing. Neither is cited as a source.
+                sig["untagged_8x"] = sig["untagged_8x"] or bool(v.get("branches_8x"))
+                continue
         elif t == "core_migrate_drupal_state":
             rank = BRANCHES.index(fact["value"]["core_branch"])
             if rank > newest_state_rank:
@@ -644,6 +776,7 @@ def merge_signals(parts: list[dict[str, Any]]) -> dict[str, Any]:
             sig[key] = sig[key] | other[key]
         for key in ("release_seen", "d11_lock"):
             sig[key] = sig[key] or other[key]
+        sig["seen"] = sig["seen"] + other["seen"]
         sig["sources"] = sig["sources"] + other["sources"]
         sig["by_type"] = {**other["by_type"], **sig["by_type"]}
         sig["contrib_state"] = sig["contrib_state"] + other["contrib_state"]
@@ -655,29 +788,109 @@ def merge_signals(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return sig
 
 
+def apply_curated(name: str, sig: dict[str, Any]) -> dict[str, Any]:
+    """Add the release evidence that only notes or the expert review give.
+
+    Kept apart from fact_signals so the structured facts stay untouched and
+    every curated addition is visible in one place (and cited in decide).
+    """
+    ama_majors = list(AMA_RELEASE_MAJORS.get(name, []))
+    verdict = AMA_VERDICTS.get(name)
+    if verdict and verdict["status"] == "has_release":
+        ama_majors += verdict.get("majors", [])
+    if ama_majors:
+        sig["ama_majors"] = sorted(set(ama_majors))
+        sig["majors"] = sig["majors"] | set(ama_majors)
+        sig["release_seen"] = True
+    review = REVIEWED_RELEASES.get(name)
+    if review:
+        sig["review"] = review
+        sig["majors"] = sig["majors"] | set(review["majors"])
+        sig["release_seen"] = True
+    return sig
+
+
+def release_text(sig: dict[str, Any]) -> str:
+    """Which Drupal 8+ releases the data shows, and for which core majors.
+
+    The majors are only what the evidence says: a 2018 git mirror tag proves a
+    Drupal 8 release and nothing about 9-11, so such a note says newer majors
+    were not checked instead of implying there are none.
+    """
+    parts: list[str] = []
+    locks = [s for s in sig["seen"] if s[0] == "lock"]
+    if locks:
+        newest = max(locks, key=lambda s: version_key(s[1]))
+        majors = sorted({m for s in locks for m in s[2]})
+        parts.append(
+            f"{newest[1]} in Drupal 11 sites' composer.lock"
+            + (f", for core {', '.join(map(str, majors))}" if majors else "")
+        )
+    for kind, version, majors, *_ in sig["seen"]:
+        if kind == "dist":
+            parts.append(f"{version} in az_quickstart, for core {', '.join(map(str, majors))}")
+    tags = [s for s in sig["seen"] if s[0] == "tag"]
+    if tags:
+        tag = max(tags, key=lambda s: (s[3], version_key(s[1])))
+        kind = "tag" if tag[3] else "pre-release tag only"
+        parts.append(f"{tag[1]} {kind} in a 2011-2018 git mirror")
+    for major in sig.get("ama_majors", ()):
+        parts.append(f"AMA names a Drupal {major} release")
+    review = sig.get("review")
+    if review:
+        parts.append(
+            "an expert review names branches " + ", ".join(review["branches"]) + "; not in the data"
+        )
+    majors = sorted(sig["majors"])
+    text = "seen for Drupal " + ", ".join(map(str, majors)) if majors else "seen"
+    unique = list(dict.fromkeys(parts))
+    text += " (" + "; ".join(unique) + ")" if unique else ""
+    if majors and max(majors) < 10:
+        text += "; newer majors are not in the data (check drupal.org or run kb refresh)"
+    return text
+
+
 def decide(name: str, sig: dict[str, Any]) -> dict[str, Any]:
     """Turn signals into status, replacement, migration_path and a note.
 
-    Order matters: an explicit replacement beats everything; full "moved into
-    core" beats a contrib release (the release usually only bridges); a
-    partial move with a real release is has_release (ctools, panels-like API
-    modules); absence of evidence is ``unknown``, never ``no_release``.
+    Order matters:
+
+    1. An explicit replacement (Upgrade Status) beats everything.
+    2. ``in_core`` when core itself carries the Drupal 7 data (core migrates
+       it, or declares it needs no upgrade path of its own and Upgrade Status
+       says the move is complete): views, date, link, entityreference, ...
+       A contrib project of the same name does not change that.
+    3. A source says core covers it *and* a Drupal 8+ release of the same
+       project is seen: ``has_release``, with the core alternative in the note
+       (panels: Layout Builder). Calling these "moved into core" told readers
+       to drop modules that still ship.
+    4. AMA calls it obsolete, core does not migrate it and no release is
+       seen: ``obsolete`` (strongarm, variable, jquery_update).
+    5. A source says core covers it and no release is seen: ``in_core``.
+    6. A release alone: ``has_release``. Absence of evidence is ``unknown``,
+       never ``no_release``.
     """
     moved = sig["moved"]
+    ama_main = sig.get("ama_main", sig["ama"])
     real_dest = [d for d in sig["core_dest"] if d != "core"]
     handled_by_core = "core" in sig["core_dest"] and any(
         k != "migrate_drupal" for k in sig["core_keyword_by"]
     )
     legacy_no_path = "core" in sig["core_dest"] and "migrate_drupal" in sig["core_keyword_by"]
-    strong_core = bool(
-        (moved and moved.get("in_core_complete") is True)
-        or (real_dest and sig["core_state"] == "finished")
+    complete = bool(moved and moved.get("in_core_complete") is True)
+    absorbed = bool(
+        (real_dest and sig["core_state"] == "finished")
         or handled_by_core
-        or "functionality_in_core" in sig.get("ama_main", sig["ama"])
+        or (sig["core_state"] == "finished" and complete)
+        or (legacy_no_path and complete)
     )
+    core_says = bool(moved) or "functionality_in_core" in ama_main
+    alt_replacement, alt_sentence = CORE_ALTERNATIVES.get(name, (None, ""))
+    release = release_text(sig)
     notes: list[str] = []
     replacement = None
     replacements: list[str] = []
+    ama_verdict = AMA_VERDICTS.get(name)
     if sig["replaced_by"]:
         status = "replaced"
         replacements = sorted(set(sig["replaced_by"]), key=sig["replaced_by"].index)
@@ -688,26 +901,54 @@ def decide(name: str, sig: dict[str, Any]) -> dict[str, Any]:
         if sig["replacement_majors"]:
             majors = ", ".join(str(m) for m in sorted(sig["replacement_majors"]))
             notes.append(f"the replacement runs on Drupal {majors}")
-    elif strong_core:
+    elif absorbed:
         status = "in_core"
         if real_dest:
             replacement = ", ".join(real_dest)
             notes.append("Core migrates it into " + replacement)
         elif handled_by_core:
             notes.append("Core migrates its field data itself")
+        elif legacy_no_path:
+            notes.append("Part of Drupal 8+ core; core declares it needs no upgrade path")
         else:
-            notes.append("Its functionality is part of Drupal 8+ core")
+            notes.append("Its functionality is part of Drupal 8+ core, which migrates it")
         if sig["release_seen"]:
-            notes.append("a contrib D8+ release also exists")
+            notes.append(
+                "a contrib project of the same name also has D8+ releases, but core "
+                "carries the Drupal 7 data"
+            )
+    elif core_says and sig["release_seen"]:
+        status = "has_release"
+        if alt_sentence:
+            core_note = alt_sentence[:1].upper() + alt_sentence[1:]
+        elif moved:
+            core_note = "Upgrade Status says core covers part of it"
+        else:
+            core_note = "Acquia Migrate Accelerate says core now covers most of it"
+        notes.append(core_note + ", but the project itself has Drupal 8+ releases, " + release)
+    elif "obsolete" in ama_main and not sig["release_seen"]:
+        status = "obsolete"
+        replacement = alt_replacement
+        notes.append("Acquia Migrate Accelerate calls it obsolete on Drupal 8+")
+        if alt_sentence:
+            notes.append(alt_sentence)
+    elif core_says:
+        status = "in_core"
+        replacement = alt_replacement
+        if complete:
+            notes.append("Upgrade Status says its functionality is in Drupal 8+ core")
+        elif moved:
+            notes.append("Upgrade Status says core covers part of it; check the gaps")
+        else:
+            notes.append("Acquia Migrate Accelerate says core covers its functionality")
+        if alt_sentence:
+            notes.append(alt_sentence)
+        notes.append("no Drupal 8+ release of the project is seen in the data")
     elif sig["release_seen"]:
         status = "has_release"
-        if moved:
-            notes.append("Partly covered by core, and a D8+ release exists")
-        else:
-            notes.append("A Drupal 8+ release of the same project exists")
-    elif moved:
-        status = "in_core"
-        notes.append("Upgrade Status says core covers part of it; check the gaps")
+        notes.append("The same project has Drupal 8+ releases, " + release)
+        if "obsolete" in ama_main:
+            notes.append("Acquia Migrate Accelerate nevertheless calls it obsolete")
     elif "obsolete" in sig["ama"] or legacy_no_path:
         status = "obsolete"
         notes.append("No longer needed on Drupal 8+; core has no data to migrate for it")
@@ -716,7 +957,29 @@ def decide(name: str, sig: dict[str, Any]) -> dict[str, Any]:
         notes.append("Migration vetting found no supported D8+ path")
     else:
         status = "unknown"
-        notes.append("No evidence either way about a Drupal 8+ release")
+        notes.append(
+            "No source in the knowledge base says whether a Drupal 8+ release exists "
+            "(absence of evidence, not evidence of absence)"
+        )
+        if sig["ama_vetted"] and not sig["ama"]:
+            notes.append("Acquia Migrate Accelerate lists it as vetted but states no path")
+        if sig["untagged_8x"]:
+            notes.append("a 2011-2018 git mirror has an 8.x branch but no 8.x tag")
+
+    primary = None
+    if ama_verdict and status in ("unknown", "has_release") and not sig["replaced_by"]:
+        status = ama_verdict["status"]
+        replacement = ama_verdict.get("replacement")
+        replacements = [replacement] if replacement else []
+        note = ama_verdict["note"]
+        if status == "has_release":
+            notes = [note[:1].upper() + note[1:], "releases " + release_text(sig)]
+            primary = sig["by_type"].get(AMA_KEY)
+        elif status == "unknown":
+            notes.append(note)
+        else:
+            notes = [note[:1].upper() + note[1:]]
+        primary = sig["by_type"].get(AMA_KEY)
 
     override = PROJECT_OVERRIDES.get(name)
     if override:
@@ -725,6 +988,8 @@ def decide(name: str, sig: dict[str, Any]) -> dict[str, Any]:
         replacements = [replacement]
         notes = [override["note_extra"]]
         sig["sources"] = sig["sources"] + [MAINTAINER_SOURCE]
+    if status == "obsolete" and replacement:
+        replacements = [replacement]
 
     migration_path: bool | None = None
     if sig["core_state"] == "finished":
@@ -744,11 +1009,14 @@ def decide(name: str, sig: dict[str, Any]) -> dict[str, Any]:
     if "security_risk" in sig["ama"]:
         notes.append("flagged as a security risk")
     note = "; ".join(notes) + "."
-    primary = None
-    for fact_type in PRIMARY_FACTS[status]:
-        primary = sig["by_type"].get(fact_type)
-        if primary:
-            break
+    if primary is None:
+        for fact_type in PRIMARY_FACTS[status]:
+            primary = sig["by_type"].get(fact_type)
+            if primary:
+                break
+    if sig.get("review") and status == "has_release":
+        primary = {**REVIEW_SOURCE, "url": sig["review"]["url"]}
+        sig["sources"] = sig["sources"] + [primary]
     if override:
         primary = MAINTAINER_SOURCE
     return {
@@ -787,7 +1055,7 @@ def build_contrib(data: Path) -> dict[str, Any]:
         main = pname if pname in modules else mods[0]
         ordered = [main, *[m for m in mods if m != main]]
         sig = merge_signals([fact_signals(modules[m]["facts"]) for m in ordered])
-        entry = decide(pname, sig)
+        entry = decide(pname, apply_curated(pname, sig))
         entry["modules"] = mods
         entry["sources"] = unique_sources(
             [*sig["sources"], *(make_source(s) for s in modules[main]["info_sources"][:1])]
@@ -799,7 +1067,7 @@ def build_contrib(data: Path) -> dict[str, Any]:
         if name in out or name in module_to_project:
             continue
         sig = fact_signals(other["facts"] + replacement_facts.get(name, []))
-        entry = decide(name, sig)
+        entry = decide(name, apply_curated(name, sig))
         if entry["status"] == "unknown" and name not in top:
             continue  # nothing useful to say, and not a widely used project
         entry["modules"] = [name]
@@ -809,7 +1077,7 @@ def build_contrib(data: Path) -> dict[str, Any]:
         if name in out or name in module_to_project:
             continue
         sig = fact_signals(replacement_facts.get(name, []))
-        entry = decide(name, sig)
+        entry = decide(name, apply_curated(name, sig))
         entry["modules"] = [name]
         entry["sources"] = unique_sources(sig["sources"])
         out[name] = entry

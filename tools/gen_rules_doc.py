@@ -26,7 +26,7 @@ def render() -> str:
         "|---|---|---|---|---|",
     ]
     for r in rules:
-        effort = f"{r.effort.low:g}–{r.effort.high:g} h per {r.effort.per.replace('_', ' ')}"
+        effort = r.effort_text()
         lines.append(
             f"| [{r.id}](#{r.id.lower()}) | {r.severity} | {r.applies_to} | {effort} | {r.title} |"
         )
@@ -37,6 +37,8 @@ def render() -> str:
             "",
             f"**{r.title}** — severity {r.severity}, category {r.category}, "
             f"confidence {r.confidence}.",
+            "",
+            f"Effort: {r.effort_text()}.",
             "",
             r.rationale,
             "",

@@ -15,6 +15,9 @@ from drupalscan.rules.predicates import PREDICATES
 
 SEVERITY_ORDER = {s: i for i, s in enumerate(model.SEVERITIES)}
 
+EFFORT_DECIMALS = 2
+"""Findings keep hours to 2 decimals: a 0.25 h rate must not become 0.3 h."""
+
 
 class _Facts(dict[str, Any]):
     """Message formatting that shows a missing fact as '?' instead of failing."""
@@ -23,13 +26,33 @@ class _Facts(dict[str, Any]):
         return "?"
 
 
+def _rule_names(rule: Rule) -> set[str]:
+    """Every name a rule answers to (id and aliases), case-folded."""
+    return {n.casefold() for n in (rule.id, *rule.aliases)}
+
+
 def select_rules(rules: Iterable[Rule], select: Sequence[str], ignore: Sequence[str]) -> list[Rule]:
-    """Apply --select/--ignore (by id or alias)."""
+    """Apply --select/--ignore (by id or alias, case-insensitive, no prefixes)."""
+    wanted = {n.casefold() for n in select}
+    dropped = {n.casefold() for n in ignore}
+    return [
+        r for r in rules if (not wanted or _rule_names(r) & wanted) and not _rule_names(r) & dropped
+    ]
 
-    def named(rule: Rule, names: Sequence[str]) -> bool:
-        return rule.id in names or any(a in names for a in rule.aliases)
 
-    return [r for r in rules if (not select or named(r, select)) and not named(r, ignore)]
+def unknown_rule_ids(rules: Iterable[Rule], names: Iterable[str]) -> list[str]:
+    """The names (as given, first occurrence, in order) that match no rule id or alias.
+
+    A typo in --ignore would silently keep the rule and one in --select would
+    silently drop every rule, so callers turn a non-empty result into an error.
+    Matching is case-insensitive, like `select_rules`.
+    """
+    known = set().union(*(_rule_names(r) for r in rules))
+    out: list[str] = []
+    for name in names:
+        if name.casefold() not in known and name not in out:
+            out.append(name)
+    return out
 
 
 def _resolve(spec: Any, settings: Mapping[str, Any]) -> Any:
@@ -81,18 +104,37 @@ def evaluate(
                 rule=rule.id,
                 severity=rule.severity,
                 site=site.id,
-                subject=model.Subject(kind=subject.kind, name=subject.name),
+                subject=_subject(subject),
                 message=string.Formatter().vformat(rule.message, (), facts),
                 category=rule.category,
                 evidence=evidence,
                 effort_hours=model.Effort(
-                    low=round(rates["low"] * qty, 1), high=round(rates["high"] * qty, 1)
+                    low=round(rates["low"] * qty, EFFORT_DECIMALS),
+                    high=round(rates["high"] * qty, EFFORT_DECIMALS),
                 ),
                 remedy=string.Formatter().vformat(rule.remedy, (), facts),
                 references=list(rule.references),
             )
         )
     return out
+
+
+def _subject(subject: SubjectFacts) -> model.Subject:
+    """The finding's subject; a module carries its knowledge-base verdict.
+
+    Consumers of ``check --json`` and the report need the status, replacement
+    and provenance next to the finding, without joining back to the inventory.
+    """
+    obj = subject.obj
+    if subject.kind == "module" and isinstance(obj, model.Module):
+        return model.Subject(
+            kind=subject.kind,
+            name=subject.name,
+            status=obj.status,
+            replacement=obj.replacement,
+            source=obj.source or None,
+        )
+    return model.Subject(kind=subject.kind, name=subject.name)
 
 
 def _fires(

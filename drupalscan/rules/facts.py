@@ -15,6 +15,23 @@ from typing import Any
 from drupalscan.inventory import model
 from drupalscan.rules.matchers import version_key
 
+KIND_LABELS = {
+    "drupal6": "Drupal 6",
+    "drupal7": "Drupal 7",
+    "drupal8+": "Drupal 8 or later",
+    "drupal": "Drupal, major version unknown",
+    "wordpress": "WordPress",
+    "joomla": "Joomla",
+    "sharepoint": "SharePoint",
+    "static": "static HTML pages",
+    "other": "another CMS or framework",
+    "unknown": "not determined",
+}
+"""Human wording of ``Site.kind`` for messages ("runs static" read oddly)."""
+
+WHY_OUTSIDE = "seen only in the site's pages"
+WHY_NAME_ONLY = "only its name is known, from the database or drush"
+
 
 @dataclass(frozen=True, slots=True)
 class SubjectFacts:
@@ -46,10 +63,12 @@ def site_facts(site: model.Site, kb: Any) -> dict[str, Any]:
     nodes = site.counts.get("nodes")
     if nodes is None and site.content_types:
         nodes = sum(ct.count or 0 for ct in site.content_types)
+    core_patches = core_patch_files(site, kb)
     return {
         "name": site.name or site.source,
         "source": site.source,
         "kind": site.kind,
+        "kind_label": KIND_LABELS.get(site.kind, site.kind),
         "origin": site.origin,
         # None when the kind could not be told: neither Drupal nor "not Drupal".
         "is_drupal": None if site.kind == "unknown" else site.kind.startswith("drupal"),
@@ -67,7 +86,26 @@ def site_facts(site: model.Site, kb: Any) -> dict[str, Any]:
         "php_nodes": int(php.get("nodes_using", 0) or 0),
         "content_types": len(site.content_types),
         "templates": len(site.templates),
+        "core_patches": len(core_patches),
+        "core_patch_files": ", ".join(core_patches),
     }
+
+
+def core_patch_files(site: model.Site, kb: Any) -> list[str]:
+    """Patch files attached to Drupal core's own modules (the scanner puts
+    root-level PATCHES.txt and *.patch on ``system``), in path order.
+
+    A module counts as core when collected as such or, before annotation,
+    when the knowledge base knows it as a Drupal 7 core module.
+    """
+    files: set[str] = set()
+    for mod in site.modules:
+        is_core = mod.type == "core" or (
+            mod.type == "unknown" and kb is not None and kb.is_core(mod.name)
+        )
+        if is_core:
+            files.update(mod.patches)
+    return sorted(files)
 
 
 def subjects(applies_to: str, site: model.Site, kb: Any) -> Iterator[SubjectFacts]:
@@ -91,6 +129,15 @@ def subjects(applies_to: str, site: model.Site, kb: Any) -> Iterator[SubjectFact
 def module_facts(mod: model.Module) -> dict[str, Any]:
     """Facts about one module."""
     code = mod.code or model.CodeFacts()
+    outside = bool(mod.evidence) and not mod.path
+    # php_lines too, so a record with lines but no file count is not "unseen".
+    code_known = code.php_files > 0 or code.php_lines > 0
+    if outside:
+        why = WHY_OUTSIDE
+    elif mod.path:
+        why = f"no PHP files found in {mod.path}"
+    else:
+        why = WHY_NAME_ONLY
     return {
         "name": mod.name,
         "label": mod.label or mod.name,
@@ -103,6 +150,7 @@ def module_facts(mod: model.Module) -> dict[str, Any]:
         "status_source": mod.source,
         "path": mod.path or "(seen from outside)",
         "patches": len(mod.patches),
+        "patch_files": ", ".join(mod.patches),
         "copies": 1 + len(mod.other_paths),
         "other_paths": ", ".join(mod.other_paths),
         "php_files": code.php_files,
@@ -110,13 +158,25 @@ def module_facts(mod: model.Module) -> dict[str, Any]:
         "kloc": round(code.php_lines / 1000, 2),
         "hooks": len(code.hooks),
         "api_uses": len(code.api_uses),
-        "seen_from_outside": bool(mod.evidence) and not mod.path,
+        "seen_from_outside": outside,
+        # False when the code was not there to measure: seen from outside, or
+        # a docroot copy holding only .info files. Size-based estimates need it.
+        "code_known": code_known,
+        "why": "" if code_known else why,
     }
 
 
 def theme_facts(theme: model.Theme, site: model.Site) -> dict[str, Any]:
     """Facts about one theme."""
     code = theme.code or model.CodeFacts()
+    outside = bool(theme.evidence) and not theme.path
+    code_known = len(code.templates) > 0 or code.php_lines > 0
+    if outside:
+        why = WHY_OUTSIDE
+    elif theme.path:
+        why = f"no templates or PHP found in {theme.path}"
+    else:
+        why = WHY_NAME_ONLY
     return {
         "name": theme.name,
         "label": theme.label or theme.name,
@@ -127,9 +187,11 @@ def theme_facts(theme: model.Theme, site: model.Site) -> dict[str, Any]:
         "base_theme": theme.base_theme or "",
         "path": theme.path or "(seen from outside)",
         "templates": len(code.templates),
-        "seen_from_outside": bool(theme.evidence) and not theme.path,
+        "seen_from_outside": outside,
         "php_lines": code.php_lines,
         "kloc": round(code.php_lines / 1000, 2),
+        "code_known": code_known,
+        "why": "" if code_known else why,
     }
 
 
@@ -148,7 +210,8 @@ def content_type_facts(ct: model.ContentType) -> dict[str, Any]:
 def api_use_subjects(site: model.Site, kb: Any) -> Iterator[SubjectFacts]:
     """One subject per (custom extension, changed API symbol), with file:line evidence."""
     entries = {e.symbol: e for e in kb.api_entries()}
-    for ext in (*site.modules, *site.themes):
+    extensions: list[model.Module | model.Theme] = [*site.modules, *site.themes]
+    for ext in extensions:
         # A disabled extension is not migrated, so its code is not rewritten.
         if ext.code is None or ext.enabled is False:
             continue

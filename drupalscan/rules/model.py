@@ -18,7 +18,22 @@ EFFORT_PER = (
     "use",
     "site",
 )
-"""What an effort range scales with; see `Rule.quantity`."""
+"""What an effort range scales with; see `engine.quantity`."""
+
+UNIT_LABELS: dict[str, tuple[str, str]] = {
+    "finding": ("finding", "findings"),
+    "module": ("module", "modules"),
+    "kloc": ("KLOC", "KLOC"),
+    "content_type": ("content type", "content types"),
+    "1000_nodes": ("1,000 nodes", "1,000 nodes"),
+    "template": ("template", "templates"),
+    "use": ("use", "uses"),
+    "site": ("site", "sites"),
+}
+"""Singular and plural wording of each effort unit."""
+
+CONTINUOUS_UNITS = ("kloc", "1000_nodes")
+"""Units whose quantity can fall below 1, so even the default floor matters."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,3 +69,25 @@ class Rule:
     settings: dict[str, Any] = field(default_factory=dict)
     """Tunable thresholds, overridable per project in drupalscan.toml."""
     path: str = ""
+
+    def effort_text(self, low: float | None = None, high: float | None = None) -> str:
+        """The effort rate as people read it, floor included.
+
+        ``12–32 h per KLOC, at least 0.5 KLOC``: without the floor a reader
+        cannot see why a 40-line module costs 6–16 h. ``low``/``high``
+        override the rates (drupalscan.toml ``[effort]``) so the docs, the
+        CLI and the report print the same words for the figures they use.
+        """
+        lo = self.effort.low if low is None else low
+        hi = self.effort.high if high is None else high
+        per = self.effort.per
+        one, many = UNIT_LABELS.get(per, (per.replace("_", " "), per.replace("_", " ")))
+        rate = f"{lo:g}–{hi:g} h" if lo != hi else f"{lo:g} h"
+        text = f"{rate} per {one}"
+        floor = self.effort.min
+        if floor != 1.0 or per in CONTINUOUS_UNITS:
+            if per == "1000_nodes":
+                text += f", at least {floor * 1000:,.0f} nodes"
+            else:
+                text += f", at least {floor:g} {one if floor == 1 else many}"
+        return text

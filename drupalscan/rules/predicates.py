@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from drupalscan.inventory import model
+from drupalscan.rules.facts import core_patch_files
 
 Predicate = Callable[[dict[str, Any], Any, model.Site, dict[str, Any], Any], list[str]]
 PREDICATES: dict[str, Predicate] = {}
@@ -57,3 +58,20 @@ def fields_without_migration_path(
                 f"{fld.name} ({fld.type}, module {fld.module}: {verdict.status.replace('_', ' ')})"
             )
     return evidence
+
+
+@predicate("core_patches")
+def core_patches(
+    facts: dict[str, Any],
+    obj: model.Site,
+    site: model.Site,
+    settings: dict[str, Any],
+    kb: Any,
+) -> list[str]:
+    """The patch files applied to Drupal core, one evidence line each; [] if none.
+
+    A predicate rather than a match so the evidence is the files themselves
+    (the local scanner attaches root-level PATCHES.txt and *.patch to the
+    ``system`` module), not the site's address.
+    """
+    return core_patch_files(site, kb)

@@ -126,6 +126,27 @@ def test_module_to_project(contrib: dict[str, Any]) -> None:
         ("admin_menu", "replaced", "admin_toolbar"),
         ("token", "has_release", None),
         ("features", "replaced", "configuration management (core)"),
+        # Expert review: a source says core covers them, but they still ship.
+        ("panels", "has_release", None),
+        ("panelizer", "has_release", None),
+        ("menu_block", "has_release", None),
+        ("imce", "has_release", None),
+        ("context", "has_release", None),
+        # AMA: obsolete, because core's configuration system does the job.
+        ("strongarm", "obsolete", "configuration management (core)"),
+        ("variable", "obsolete", "configuration system (core)"),
+        ("jquery_update", "obsolete", None),
+        # Truly absorbed: core carries the data even where a contrib namesake exists.
+        ("ckeditor", "in_core", None),
+        ("entity", "in_core", None),
+        ("picture", "in_core", "responsive_image"),
+        # No source names redirect as its successor, so no claim is made.
+        ("globalredirect", "unknown", None),
+        # Top-200 projects that only an AMA note decides.
+        ("menu_attributes", "replaced", "link_attributes"),
+        ("page_title", "replaced", "metatag"),
+        ("gmap", "replaced", "geolocation"),
+        ("views_php", "no_release", None),
     ],
 )
 def test_known_facts(
@@ -179,3 +200,34 @@ def test_data_size_reasonable() -> None:
                   "core_releases.json", "themes.json")
     )  # fmt: skip
     assert total < 2_000_000
+
+
+def test_core_alternative_named_when_a_release_also_exists(contrib: dict[str, Any]) -> None:
+    panels = contrib["projects"]["panels"]
+    assert panels["note"].startswith("Layout Builder in core covers most uses")
+    assert "8.x-4.3" in panels["note"]
+    assert contrib["projects"]["menu_block"]["d8_majors"] == [9, 11]
+    imce = contrib["projects"]["imce"]
+    assert imce["sources"][0]["url"] == "https://www.drupal.org/project/imce"
+
+
+def test_has_release_notes_name_the_majors_seen(contrib: dict[str, Any]) -> None:
+    """rules/ds/feeds/backup_migrate only show 2018 tags: say Drupal 8, and no more."""
+    for name in ("rules", "ds", "feeds", "backup_migrate"):
+        entry = contrib["projects"][name]
+        assert entry["status"] == "has_release", name
+        assert entry["d8_majors"] == [8], name
+        assert "seen for Drupal 8 (" in entry["note"], name
+        assert "newer majors are not in the data" in entry["note"], name
+    assert "pre-release tag only" in contrib["projects"]["rules"]["note"]
+    for name, entry in contrib["projects"].items():
+        if entry["status"] == "has_release":
+            assert "seen for Drupal" in entry["note"] or entry["d8_majors"] == [], name
+
+
+def test_unknown_says_absence_of_evidence(contrib: dict[str, Any]) -> None:
+    for name, entry in contrib["projects"].items():
+        if entry["status"] == "unknown":
+            assert "absence of evidence" in entry["note"], name
+    note = contrib["projects"]["globalredirect"]["note"]
+    assert "8.x branch but no 8.x tag" in note

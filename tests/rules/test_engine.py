@@ -19,6 +19,7 @@ from drupalscan.rules.engine import (
     run_checks,
     select_rules,
     sort_findings,
+    unknown_rule_ids,
 )
 from drupalscan.rules.loader import load_rules, parse_rule
 from drupalscan.rules.model import EFFORT_PER, EffortSpec, Rule
@@ -81,6 +82,24 @@ def test_select_and_ignore_by_id_and_alias() -> None:
     assert ids(select=("D7-MOD-901",), ignore=("obsolete-module",)) == []
     assert ids(select=("no-such-rule",)) == []
     assert ids(select=("D7-MOD",)) == [], "no prefix matching"
+    assert ids(select=("d7-mod-902",)) == ["D7-MOD-902"], "case-insensitive, like the CLI"
+    assert ids(ignore=("OBSOLETE-MODULE",)) == ["D7-MOD-902", "D7-SITE-901"]
+
+
+def test_unknown_rule_ids() -> None:
+    every = [_rule(id="D7-MOD-901", aliases=["obsolete-module"]), _rule(id="D7-SITE-901")]
+    assert unknown_rule_ids(every, []) == []
+    assert unknown_rule_ids(every, ["D7-MOD-901", "obsolete-module", "d7-site-901"]) == []
+    assert unknown_rule_ids(every, ["D7-MOD-999", "D7-MOD", "D7-MOD-999", "x"]) == [
+        "D7-MOD-999",
+        "D7-MOD",
+        "x",
+    ], "as given, each once, in order; no prefix matching"
+
+
+def test_unknown_rule_ids_against_shipped_rules(rules: dict[str, Rule]) -> None:
+    assert unknown_rule_ids(rules.values(), list(rules)) == []
+    assert unknown_rule_ids(rules.values(), ["D7-MOD-001", "D7-MOD-0001"]) == ["D7-MOD-0001"]
 
 
 def test_run_checks_applies_select_and_ignore_from_config(
@@ -120,7 +139,16 @@ def test_effort_rates_override(tmp_path: Path, rules: dict[str, Rule], kb: Knowl
     (custom,) = evaluate(rules["D7-CUS-001"], site, kb, settings)
     assert custom.effort_hours == model.Effort(low=25.0, high=75.0), "rate x 2.5 KLOC"
 
-    tiny = _site(modules=[model.Module(name="acme", type="custom", enabled=True)])
+    tiny = _site(
+        modules=[
+            model.Module(
+                name="acme",
+                type="custom",
+                enabled=True,
+                code=model.CodeFacts(php_files=1, php_lines=40),
+            )
+        ]
+    )
     (floor,) = evaluate(rules["D7-CUS-001"], tiny, kb, settings)
     assert floor.effort_hours == model.Effort(low=5.0, high=15.0), "rate x 0.5 KLOC floor"
 
@@ -321,7 +349,7 @@ def test_finding_fields(kb: KnowledgeBase) -> None:
         rule="D7-MOD-901",
         severity="low",
         site="s1",
-        subject=model.Subject(kind="module", name="m"),
+        subject=model.Subject(kind="module", name="m", status="obsolete"),
         message="m (m)",
         category="modules",
         evidence=["sites/all/modules/m"],
@@ -428,7 +456,15 @@ def test_effort_is_rate_times_quantity_rounded(kb: KnowledgeBase) -> None:
         modules=[model.Module(name="m", type="custom", code=model.CodeFacts(php_lines=1234))]
     )
     (finding,) = evaluate(rule, site, kb)
-    assert finding.effort_hours == model.Effort(low=14.8, high=39.4)
+    # 1234 lines = 1.23 KLOC (the kloc fact has 2 decimals); hours keep 2 decimals.
+    assert finding.effort_hours == model.Effort(low=14.76, high=39.36)
+
+
+def test_quarter_hour_rate_is_not_rounded_away(kb: KnowledgeBase) -> None:
+    rule = _rule(effort=EffortSpec(low=0.25, high=1, per="module"))
+    site = _site(modules=[model.Module(name="m", status="obsolete")])
+    (finding,) = evaluate(rule, site, kb)
+    assert finding.effort_hours == model.Effort(low=0.25, high=1.0)
 
 
 def test_parse_then_evaluate_predicate_rule(kb: KnowledgeBase) -> None:
@@ -459,3 +495,93 @@ no_path_types = ["weird"]
     assert finding.subject == model.Subject(kind="content_type", name="a")
     assert finding.message == "a: 1 fields"
     assert finding.evidence == ["f (weird, module ?)"]
+
+
+# ------------------------------------------------------------ subjects
+
+
+def test_module_subject_carries_kb_verdict(rules: dict[str, Rule], kb: KnowledgeBase) -> None:
+    from drupalscan.rules.annotate import annotate_site
+
+    site = annotate_site(
+        _site(
+            kind="drupal7",
+            modules=[
+                model.Module(name="field_collection", type="contrib", enabled=True),
+                model.Module(name="acme", type="custom", enabled=True),
+            ],
+        ),
+        kb,
+    )
+    (replaced,) = evaluate(rules["D7-MOD-003"], site, kb)
+    assert replaced.subject.kind == "module"
+    assert replaced.subject.status == "replaced"
+    assert replaced.subject.replacement == "paragraphs"
+    assert replaced.subject.source and "upgrade_status" in replaced.subject.source
+    (custom,) = evaluate(rules["D7-CUS-002"], site, kb)
+    assert custom.subject == model.Subject(
+        kind="module", name="acme", status="custom", replacement=None, source="site code"
+    )
+    (site_finding,) = evaluate(rules["D7-SITE-006"], site, kb)
+    assert site_finding.subject.status is None, "only modules carry a verdict"
+
+
+def test_check_json_shape_of_module_subject(rules: dict[str, Rule], kb: KnowledgeBase) -> None:
+    """What `check --json` prints for a module finding (issue 5 output contract)."""
+    import json
+
+    from drupalscan.inventory import io
+
+    site = _site(
+        modules=[
+            model.Module(
+                name="panels",
+                type="contrib",
+                enabled=True,
+                status="has_release",
+                source="github.com/drupalprojects/panels",
+            )
+        ]
+    )
+    findings = evaluate(rules["D7-MOD-006"], site, kb)
+    data = json.loads(io.dumps({"schema_version": model.SCHEMA_VERSION, "findings": findings}))
+    (finding,) = data["findings"]
+    assert finding["subject"] == {
+        "kind": "module",
+        "name": "panels",
+        "status": "has_release",
+        "replacement": None,
+        "source": "github.com/drupalprojects/panels",
+    }
+    assert {"rule", "severity", "site", "message", "evidence", "effort_hours"} <= set(finding)
+
+
+# ------------------------------------------------------------ effort text
+
+
+@pytest.mark.parametrize(
+    ("effort", "text"),
+    [
+        (EffortSpec(low=12, high=32, per="kloc", min=0.5), "12–32 h per KLOC, at least 0.5 KLOC"),
+        (
+            EffortSpec(low=2, high=6, per="template", min=8),
+            "2–6 h per template, at least 8 templates",
+        ),
+        (
+            EffortSpec(low=1, high=3, per="1000_nodes"),
+            "1–3 h per 1,000 nodes, at least 1,000 nodes",
+        ),
+        (EffortSpec(low=0.25, high=1, per="use"), "0.25–1 h per use"),
+        (EffortSpec(low=8, high=16, per="site"), "8–16 h per site"),
+        (EffortSpec(low=4, high=4, per="module"), "4 h per module"),
+        (EffortSpec(low=1, high=2, per="module", min=2), "1–2 h per module, at least 2 modules"),
+    ],
+)
+def test_effort_text(effort: EffortSpec, text: str) -> None:
+    assert _rule(effort=effort).effort_text() == text
+
+
+def test_effort_text_with_project_rates(rules: dict[str, Rule]) -> None:
+    rule = rules["D7-CUS-001"]
+    assert rule.effort_text() == "12–32 h per KLOC, at least 0.5 KLOC"
+    assert rule.effort_text(10, 30) == "10–30 h per KLOC, at least 0.5 KLOC"
