@@ -330,8 +330,8 @@ def measure(sites: Sequence[model.Site], repeat: int = 1, kb: Any = None) -> Tim
     inventory = model.Inventory(sites=list(sites))
     json_s, _ = best_of(repeat, lambda: inventory_to_json(inventory))
     rules_s, findings = best_of(repeat, lambda: run_checks(inventory, rules, kb))
-    plan_s, result = best_of(repeat, lambda: plan(sites, findings))
-    both_s, _ = best_of(repeat, lambda: plan(sites, run_checks(inventory, rules, kb)))
+    plan_s, result = best_of(repeat, lambda: plan(sites, findings, kb=kb))
+    both_s, _ = best_of(repeat, lambda: plan(sites, run_checks(inventory, rules, kb), kb=kb))
     return Timing(
         sites=len(sites),
         modules=sum(len(s.modules) for s in sites),
@@ -349,7 +349,7 @@ def profile_plan(sites: Sequence[model.Site], kb: Any, top: int = 25) -> str:
     findings = run_checks(model.Inventory(sites=list(sites)), load_rules(), kb)
     prof = cProfile.Profile()
     prof.enable()
-    plan(sites, findings)
+    plan(sites, findings, kb=kb)
     prof.disable()
     out = io.StringIO()
     stats = pstats.Stats(prof, stream=out)

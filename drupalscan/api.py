@@ -247,7 +247,7 @@ def build_report(
             "give sources to `drupalscan plan`, or run `scan`/`crawl` first"
         )
     findings = check(store, settings)
-    plan = make_plan(sites, findings, settings)
+    plan = make_plan(sites, findings, settings, kb=kb_with_cache(store))
     pages = {s.id: list(store.pages(s.id)) for s in sites if s.origin == "url"}
     redirects = [
         r

@@ -1,0 +1,1 @@
+"""Graphs (networkx) of modules, sites and content types, and the plan built from them."""

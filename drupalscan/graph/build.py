@@ -14,7 +14,7 @@ plain `Plan` dataclasses that formatters see.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import networkx as nx
@@ -66,11 +66,17 @@ def dependency_graph(site: model.Site) -> nx.DiGraph:
     return graph
 
 
-def merged_dependency_graph(sites: Iterable[model.Site]) -> nx.DiGraph:
-    """All sites' dependency graphs in one, each node listing its sites."""
+def merged_dependency_graph(
+    sites: Iterable[model.Site], graphs: Mapping[str, nx.DiGraph] | None = None
+) -> nx.DiGraph:
+    """All sites' dependency graphs in one, each node listing its sites.
+
+    `graphs` (site id -> `dependency_graph`) saves building them twice when
+    the caller needs the per-site graphs too.
+    """
     merged = nx.DiGraph()
     for site in sites:
-        graph = dependency_graph(site)
+        graph = graphs[site.id] if graphs is not None else dependency_graph(site)
         for node, data in graph.nodes(data=True):
             if node in merged:
                 merged.nodes[node]["sites"].add(site.id)
@@ -92,15 +98,30 @@ class DependencyIssues:
     """On disk, not enabled, and no running module needs them."""
 
 
-def dependency_issues(site: model.Site, max_cycles: int = 20) -> DependencyIssues:
-    """Missing dependencies, cycles and removal candidates of one site."""
-    graph = dependency_graph(site)
+def dependency_issues(
+    site: model.Site, max_cycles: int = 20, graph: nx.DiGraph | None = None
+) -> DependencyIssues:
+    """Missing dependencies, cycles and removal candidates of one site.
+
+    `graph` is the site's `dependency_graph` when the caller already has it.
+    """
+    graph = graph if graph is not None else dependency_graph(site)
     missing = sorted(
         (u, v)
         for u, v in graph.edges
         if graph.nodes[v].get("missing") or graph.nodes[v].get("disabled")
     )
-    cycles = [sorted(c) for c in itertools.islice(nx.simple_cycles(graph), max_cycles)]
+    # Cycles live inside strongly connected components; searching only those
+    # (a pair or two per Drupal site) is much cheaper than the whole graph.
+    looped = {
+        node
+        for scc in nx.strongly_connected_components(graph)
+        for node in scc
+        if len(scc) > 1 or graph.has_edge(node, node)
+    }
+    cycles = [
+        sorted(c) for c in itertools.islice(nx.simple_cycles(graph.subgraph(looped)), max_cycles)
+    ]
     needed = set(graph.nodes)
     removal = sorted(
         m.name

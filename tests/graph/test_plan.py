@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import random
+from collections import Counter, defaultdict
 
+import networkx as nx
 import pytest
 
 from drupalscan.config import Settings
 from drupalscan.graph import build
-from drupalscan.graph.plan import ACTIONS, plan
+from drupalscan.graph.plan import ACTIONS, UNCOUNTED_PREFIX, effort_sum, plan, whole_hours
 from drupalscan.inventory import model
+from drupalscan.inventory.model import SEVERITIES
 from drupalscan.kb import load_kb
 from drupalscan.rules.annotate import annotate_site
 from drupalscan.rules.engine import run_checks
@@ -44,6 +47,7 @@ DEPS = {
 
 
 def make_site(i: int, rng: random.Random, n_contrib: int = 8) -> model.Site:
+    """A small Drupal 7 site: core, some contrib with dependencies, one custom module."""
     mods = rng.sample(CONTRIB, n_contrib)
     modules = [
         model.Module(name=n, type="core", enabled=True) for n in ("node", "system", "field", "user")
@@ -92,6 +96,7 @@ def make_site(i: int, rng: random.Random, n_contrib: int = 8) -> model.Site:
 
 
 def portfolio(n: int, seed: int = 1) -> tuple[list[model.Site], list[model.Finding]]:
+    """n generated sites, annotated with the knowledge base, and their findings."""
     rng = random.Random(seed)
     kb = load_kb()
     sites = [annotate_site(make_site(i, rng), kb) for i in range(n)]
@@ -99,37 +104,120 @@ def portfolio(n: int, seed: int = 1) -> tuple[list[model.Site], list[model.Findi
     return sites, findings
 
 
+def _hundredths(x: float) -> int:
+    """Hours as whole hundredths: the rule engine rounds findings to 0.01 h at most."""
+    return round(x * 100)
+
+
 def check_invariants(sites: list[model.Site], findings: list[model.Finding], p: model.Plan) -> None:
+    """The plan's invariants, effort identities included, all with exact equality."""
     # Every site is in exactly one wave.
     in_waves = [s for w in p.waves for s in w.sites]
     assert sorted(in_waves) == sorted(s.id for s in sites)
+    wave_of = {s: w.index for w in p.waves for s in w.sites}
     # No wave before its dependencies: every module's dependencies are placed
     # in the same or an earlier wave, and earlier in the same wave's order.
+    # Modules in a dependency cycle (Drupal 7 core has field <->
+    # field_sql_storage) can only come in the same wave.
     placed: dict[str, tuple[int, int]] = {}
     for w in p.waves:
         for pos, mod in enumerate(w.modules):
+            assert mod not in placed, f"{mod} placed twice"
             placed[mod] = (w.index, pos)
+    component = {
+        m: i
+        for i, scc in enumerate(
+            nx.strongly_connected_components(build.merged_dependency_graph(sites))
+        )
+        for m in scc
+    }
     for s in sites:
         for mod in build.enabled_modules(s):
             for dep in mod.dependencies:
-                assert placed[dep] < placed[mod.name], (dep, mod.name)
+                if component[dep] == component[mod.name]:
+                    assert placed[dep][0] == placed[mod.name][0], (dep, mod.name)
+                else:
+                    assert placed[dep] < placed[mod.name], (dep, mod.name)
     # Every enabled module of every site has an action.
     target = {t.name: t for t in p.target.modules}
     for s in sites:
         for mod in build.enabled_modules(s):
             assert target[mod.name].action in ACTIONS.values()
             assert s.id in target[mod.name].source_sites
-    # Every content type is mapped to a unified type.
+    assert all(t.action != "contrib" or {10, 11} & set(t.d8_majors) for t in p.target.modules)
+    # Every content type is mapped to a unified type, every field to a target field.
     mapped = {(src.site, src.type) for u in p.content_model for src in u.sources}
     assert mapped == {(s.id, ct.name) for s in sites for ct in s.content_types}
-    # Totals equal the sum of their parts.
-    total = sum((w.effort_hours for w in p.waves), model.Effort())
-    assert total.low == pytest.approx(p.effort_hours.low) and total.high == pytest.approx(
-        p.effort_hours.high
+    types = {(s.id, ct.name): ct for s in sites for ct in s.content_types}
+    for u in p.content_model:
+        names = {f.name for f in u.fields}
+        for src in u.sources:
+            assert set(src.field_map) == {f.name for f in types[(src.site, src.type)].fields}
+            assert set(src.field_map.values()) <= names
+            assert len(set(src.field_map.values())) == len(src.field_map)
+    # One effort item per finding, with the finding's own hours, counted in
+    # full or not at all, in its site's wave.
+    items = p.effort_items
+    assert Counter((i.rule, i.site, i.subject) for i in items) == Counter(
+        (f.rule, f.site, f.subject.name) for f in findings
     )
-    by_site = sum(p.site_effort.values(), model.Effort())
-    assert by_site.high == pytest.approx(p.effort_hours.high, abs=0.5)
-    assert p.effort_hours.high <= sum(f.effort_hours.high for f in findings) + 1e-6
+    assert Counter((i.rule, i.site, i.subject, i.effort_hours) for i in items) == Counter(
+        (f.rule, f.site, f.subject.name, f.effort_hours) for f in findings
+    )
+    for i in items:
+        assert i.wave == wave_of[i.site]
+        if i.note.startswith(UNCOUNTED_PREFIX):
+            assert i.counted_hours == model.Effort()
+        else:
+            assert i.counted_hours == i.effort_hours
+    # Shared module work counts once, on the first site in wave order.
+    position = {sid: (w.index, k) for w in p.waves for k, sid in enumerate(w.sites)}
+    shared: dict[tuple[str, str], list[model.EffortItem]] = defaultdict(list)
+    for i in items:
+        if i.rule.startswith("D7-MOD-"):
+            shared[(i.rule, i.subject)].append(i)
+    for group in shared.values():
+        counted = [i for i in group if not i.note.startswith(UNCOUNTED_PREFIX)]
+        assert len(counted) == 1
+        assert position[counted[0].site] == min(position[i.site] for i in group)
+    # Totals are the sums of their parts: exactly, both ends of the range.
+    assert p.effort_hours == effort_sum(i.counted_hours for i in items)
+    assert p.effort_hours == effort_sum(w.effort_hours for w in p.waves)
+    assert p.effort_hours == effort_sum(p.site_effort.values())
+    assert set(p.site_effort) == {s.id for s in sites}
+    for w in p.waves:
+        in_wave = [i for i in items if i.wave == w.index]
+        assert w.effort_hours == effort_sum(i.counted_hours for i in in_wave)
+        assert w.findings == sum(not i.note.startswith(UNCOUNTED_PREFIX) for i in in_wave)
+    for sid, hours in p.site_effort.items():
+        assert hours == effort_sum(i.counted_hours for i in items if i.site == sid)
+    # The same identities in integer hundredths, independent of effort_sum.
+    for end in ("low", "high"):
+        assert _hundredths(getattr(p.effort_hours, end)) == sum(
+            _hundredths(getattr(i.counted_hours, end)) for i in items
+        )
+        assert _hundredths(getattr(p.effort_hours, end)) == sum(
+            _hundredths(getattr(w.effort_hours, end)) for w in p.waves
+        )
+    assert p.effort_hours.high <= effort_sum(f.effort_hours for f in findings).high
+    # The cost is the displayed whole hours times the rate.
+    if p.cost:
+        for end in ("low", "high"):
+            hours = whole_hours(getattr(p.effort_hours, end))
+            assert p.cost["hours"][end] == hours
+            assert p.cost[end] == round(hours * p.cost["rate"], 2)
+    # Risks worst first; dependency issues from the per-site graphs.
+    ranks = [SEVERITIES.index(r.severity) for r in p.risks]
+    assert ranks == sorted(ranks)
+    for s in sites:
+        issues = build.dependency_issues(s)
+        missing = {
+            (m, d.modules[0])
+            for d in p.dependency_issues
+            if d.site == s.id and d.kind == "missing"
+            for m in d.modules[1:]
+        }
+        assert missing == set(issues.missing)
 
 
 @pytest.mark.parametrize("n", [1, 3, 12, 40])
@@ -144,9 +232,127 @@ def test_shared_module_work_counted_once() -> None:
     repeated = [
         f for f in findings if f.rule == "D7-MOD-003" and f.subject.name == "field_collection"
     ]
-    if len(repeated) > 1:
-        assert p.notes and "counted once" in p.notes[0]
-        assert p.effort_hours.high < sum(f.effort_hours.high for f in findings)
+    assert len(repeated) > 1
+    assert p.notes and "counted once" in p.notes[0]
+    assert p.effort_hours.high < effort_sum(f.effort_hours for f in findings).high
+    check_invariants(sites, findings, p)
+
+
+def _finding(
+    rule: str, site: str, subject: str, low: float, high: float, severity: str = "medium"
+) -> model.Finding:
+    kind = "module" if rule.startswith(("D7-MOD-", "D7-CUS-")) else "site"
+    return model.Finding(
+        rule=rule,
+        severity=severity,
+        site=site,
+        subject=model.Subject(kind=kind, name=subject),
+        message=f"{rule} on {subject}",
+        effort_hours=model.Effort(low=low, high=high),
+    )
+
+
+def _wave_order_case() -> tuple[list[model.Site], list[model.Finding]]:
+    """Two alike sites (group 1, with a blocker) and one apart (group 2, ready first).
+
+    Group index follows size, waves follow readiness, so the shared module
+    work must count on the lone site, whose group index is the higher one.
+    """
+    common = [f"mod_{k}" for k in range(8)]
+
+    def site(sid: str, mods: list[str]) -> model.Site:
+        return model.Site(
+            id=sid,
+            source=f"/srv/{sid}",
+            origin="docroot",
+            name=sid.upper(),
+            kind="drupal7",
+            modules=[
+                model.Module(name=m, type="contrib", enabled=True)
+                for m in ["field_collection", *mods]
+            ],
+        )
+
+    sites = [site("a1", common), site("a2", common), site("b", ["only_b1", "only_b2"])]
+    findings = [
+        _finding("D7-SITE-001", "a1", "a1", 2, 8, severity="blocker"),
+        *(_finding("D7-MOD-003", sid, "field_collection", 8, 24) for sid in ("a1", "a2", "b")),
+        # Tenths that float addition does not sum associatively.
+        *(
+            _finding("D7-CUS-001", sid, f"custom_{k}", 0.1 * k, 0.3 * k)
+            for sid in ("a1", "a2", "b")
+            for k in range(1, 8)
+        ),
+        _finding("D7-MOD-006", "a2", "ctools", 0.1, 0.7),
+        _finding("D7-MOD-006", "a1", "ctools", 0.1, 0.7),
+    ]
+    return sites, findings
+
+
+def test_shared_work_counts_on_the_first_wave_in_wave_order() -> None:
+    sites, findings = _wave_order_case()
+    p = plan(sites, findings)
+    assert [g.sites for g in p.groups] == [["a1", "a2"], ["b"]]
+    assert [w.sites for w in p.waves] == [["b"], ["a1", "a2"]]
+    fc = {i.site: i for i in p.effort_items if i.subject == "field_collection"}
+    assert fc["b"].counted_hours == model.Effort(low=8, high=24)
+    assert fc["b"].note == "counted here once for 3 sites"
+    assert fc["a1"].counted_hours == fc["a2"].counted_hours == model.Effort()
+    assert fc["a1"].note == fc["a2"].note == "counted on B (wave 1)"
+    # Within a wave, the first site in the wave's order counts.
+    ctools = {i.site: i for i in p.effort_items if i.subject == "ctools"}
+    assert ctools["a1"].counted_hours == model.Effort(low=0.1, high=0.7)
+    assert ctools["a2"].note == "counted on A1 (wave 2)"
+    # Site, wave and plan figures agree exactly.
+    custom = effort_sum(model.Effort(low=0.1 * k, high=0.3 * k) for k in range(1, 8))
+    assert p.site_effort["b"] == effort_sum([model.Effort(low=8, high=24), custom])
+    assert p.site_effort["a2"] == custom
+    assert p.waves[0].effort_hours == p.site_effort["b"]
+    assert p.waves[1].effort_hours == effort_sum([p.site_effort["a1"], p.site_effort["a2"]])
+    # Wave 2 finding count: the blocker, 2 x 7 custom, ctools on a1; not the 3 repeats.
+    assert p.waves[0].findings == 8 and p.waves[1].findings == 1 + 7 + 7 + 1
+    check_invariants(sites, findings, p)
+
+
+def test_effort_sum_is_exact_whatever_the_grouping() -> None:
+    values = [model.Effort(low=0.1 * k, high=0.7 * k) for k in range(1, 40)]
+    whole = effort_sum(values)
+    halves = effort_sum([effort_sum(values[:17]), effort_sum(values[17:])])
+    backwards = effort_sum(reversed(values))
+    assert whole == halves == backwards
+    assert whole.low == pytest.approx(0.1 * 780) and whole.high == pytest.approx(0.7 * 780)
+    # Plain float addition depends on the order; effort_sum does not.
+    tenths = [model.Effort(low=x, high=x) for x in (0.1, 0.2, 0.3)]
+    assert 0.1 + 0.2 + 0.3 != 0.3 + 0.2 + 0.1
+    assert effort_sum(tenths) == effort_sum(reversed(tenths)) == model.Effort(low=0.6, high=0.6)
+
+
+def test_cost_is_whole_hours_rounded_half_up_times_rate() -> None:
+    sites, _ = _wave_order_case()
+    findings = [
+        _finding("D7-SITE-002", "b", "b", 12.5, 20.5),
+        _finding("D7-SITE-003", "a1", "a1", 0.0, 0.0),
+    ]
+    p = plan(sites, findings, Settings(rate=100, currency="GBP"))
+    assert p.effort_hours == model.Effort(low=12.5, high=20.5)
+    # round() would give 12 and 20 (half to even); a reader expects 13 and 21.
+    assert p.cost == {
+        "rate": 100,
+        "currency": "GBP",
+        "hours": {"low": 13, "high": 21},
+        "low": 1300,
+        "high": 2100,
+    }
+    assert [whole_hours(x) for x in (0.5, 1.49, 2.5, 172.5, 0.0)] == [1, 1, 3, 173, 0]
+
+
+def test_cost_from_rate() -> None:
+    sites, findings = portfolio(2)
+    p = plan(sites, findings, Settings(rate=100, currency="GBP"))
+    assert p.cost["currency"] == "GBP"
+    assert p.cost["high"] == whole_hours(p.effort_hours.high) * 100
+    assert p.cost["low"] == whole_hours(p.effort_hours.low) * 100
+    assert plan(sites, findings).cost == {}
 
 
 def test_content_conflicts_and_name_matching() -> None:
@@ -237,13 +443,6 @@ def test_unrelated_types_stay_apart() -> None:
     assert sorted(u.name for u in plan([a, b], []).content_model) == ["event", "job"]
 
 
-def test_cost_from_rate() -> None:
-    sites, findings = portfolio(2)
-    p = plan(sites, findings, Settings(rate=100, currency="GBP"))
-    assert p.cost["currency"] == "GBP"
-    assert p.cost["high"] == pytest.approx(p.effort_hours.high * 100)
-
-
 def test_dependency_issues() -> None:
     site = model.Site(
         id="s",
@@ -254,16 +453,287 @@ def test_dependency_issues() -> None:
             model.Module(name="b", enabled=True, dependencies=["a"]),
             model.Module(name="old", enabled=False, type="contrib"),
             model.Module(name="off_dep", enabled=False, type="contrib"),
-            model.Module(name="c", enabled=True, dependencies=["off_dep"]),
+            model.Module(
+                name="c",
+                enabled=True,
+                dependencies=["off_dep", "missing"],
+                constraints={"off_dep": ">=2.0"},
+            ),
+            # Drupal 7 core's own cycle is not an issue of the site.
+            model.Module(
+                name="field", type="core", enabled=True, dependencies=["field_sql_storage"]
+            ),
+            model.Module(
+                name="field_sql_storage", type="core", enabled=True, dependencies=["field"]
+            ),
         ],
     )
     issues = build.dependency_issues(site)
     assert ("a", "missing") in issues.missing and ("c", "off_dep") in issues.missing
     assert ["a", "b"] in issues.cycles
     assert issues.removal_candidates == ["old"]
-    # A cycle does not break wave planning.
+    # The plan carries them, one issue per missing dependency.
     check = plan([site], [])
+    found = {(d.kind, tuple(d.modules)): d.detail for d in check.dependency_issues}
+    assert found == {
+        ("missing", ("missing", "a", "c")): "missing is absent but a, c need(s) it",
+        ("missing", ("off_dep", "c")): "off_dep is disabled but c (>=2.0) need(s) it",
+        ("cycle", ("a", "b")): (
+            "a → b → a: a dependency cycle; these modules can only be enabled and migrated together"
+        ),
+        ("removal_candidate", ("old",)): (
+            "1 module(s) on disk, disabled and needed by no enabled module: "
+            "leave them out of the migration"
+        ),
+    }
+    assert {d.site for d in check.dependency_issues} == {"s"}
+    # A cycle does not break wave planning.
     assert check.waves and set(check.waves[0].modules) >= {"a", "b", "c"}
+    check_invariants([site], [], check)
+
+
+def _annotated(*modules: model.Module) -> model.Site:
+    return annotate_site(
+        model.Site(id="s", source="/s", origin="docroot", kind="drupal7", modules=list(modules)),
+        load_kb(),
+    )
+
+
+def test_module_roles_follow_drupal_10_11_releases() -> None:
+    kb = load_kb()
+    # Real knowledge-base entries, checked here so a data refresh that changes
+    # them shows up as a clear failure rather than a puzzling one below.
+    assert kb.verdict("ctools", "ctools", "contrib").d8_majors == (8, 9, 10, 11)
+    assert kb.verdict("rules", "rules", "contrib").d8_majors == (8,)
+    assert kb.verdict("field_collection", "field_collection", "contrib").replacement == "paragraphs"
+    assert kb.verdict("paragraphs", None, "contrib").d8_majors == (8, 10, 11)
+    assert kb.verdict("color", None, "core").d8_majors == (8, 9)
+    assert kb.verdict("book", None, "core").d8_majors == (8, 9, 10)
+
+    site = _annotated(
+        model.Module(name="ctools", project="ctools", type="contrib", enabled=True),
+        model.Module(name="rules", project="rules", type="contrib", enabled=True),
+        model.Module(
+            name="field_collection", project="field_collection", type="contrib", enabled=True
+        ),
+        model.Module(name="color", type="core", enabled=True),
+        model.Module(name="book", type="core", enabled=True),
+        model.Module(name="node", type="core", enabled=True),
+    )
+    target = {t.name: t for t in plan([site], [], kb=kb).target.modules}
+    assert target["ctools"].action == "contrib"
+    assert target["ctools"].d8_majors == [8, 9, 10, 11]
+    assert target["ctools"].reason.startswith("release for Drupal 10/11")
+    assert target["rules"].status == "has_release"
+    assert target["rules"].action == "review"
+    assert target["rules"].d8_majors == [8]
+    assert target["rules"].reason.startswith("release for Drupal 8 only; check a 10/11 port")
+    assert target["field_collection"].action == "replace"
+    assert target["field_collection"].d8_majors == [8, 10, 11]
+    assert target["color"].action == "review" and target["color"].d8_majors == [8, 9]
+    assert "check a 10/11 release" in target["color"].reason
+    assert target["book"].action == "contrib" and target["book"].d8_majors == [8, 9, 10]
+    assert target["book"].reason.startswith(
+        "in Drupal core for 8/9/10, a contrib project from 11.0"
+    )
+    assert target["node"].action == "keep_core"
+
+
+def test_module_roles_use_the_given_knowledge_base() -> None:
+    site = _annotated(model.Module(name="rules", project="rules", type="contrib", enabled=True))
+    refreshed = load_kb().with_overrides(
+        {"rules": {"status": "has_release", "d8_majors": [8, 10], "modules": ["rules"]}}
+    )
+    (rules,) = plan([site], [], kb=refreshed).target.modules
+    assert rules.action == "contrib" and rules.d8_majors == [8, 10]
+
+
+def _type(name: str, count: int | None, *fields: tuple[str, str, int]) -> model.ContentType:
+    return model.ContentType(
+        name=name,
+        count=count,
+        fields=[model.Field(name=n, type=t, cardinality=c) for n, t, c in fields],
+    )
+
+
+def _sites_with(*types: model.ContentType) -> list[model.Site]:
+    return [
+        model.Site(id=f"s{k}", source=f"/s{k}", origin="docroot", content_types=[ct])
+        for k, ct in enumerate(types)
+    ]
+
+
+def test_renamed_type_fields_map_by_name_then_similar_name_then_new() -> None:
+    news = [
+        ("body", "text_with_summary", 1),
+        ("field_tags", "taxonomy_term_reference", -1),
+        ("field_image", "image", 1),
+        ("field_date", "datetime", 1),
+        ("field_source", "text", 1),
+    ]
+    sites = _sites_with(
+        _type("news", 100, *news),
+        _type("news", 50, *news),
+        _type(
+            "bulletin",
+            20,
+            *news[:2],
+            *news[3:],
+            ("field_news_image", "image", 1),  # similar name, same type
+            ("field_images", "file", 1),  # similar name, other type: its own field
+            ("field_summary", "text", 1),  # same type, unrelated name
+        ),
+    )
+    p = plan(sites, [])
+    (news_type,) = p.content_model
+    assert news_type.name == "news"
+    maps = {src.type: src.field_map for src in news_type.sources}
+    assert maps["news"] == {n: n for n, _, _ in news}
+    assert maps["bulletin"] == {
+        "body": "body",
+        "field_tags": "field_tags",
+        "field_date": "field_date",
+        "field_source": "field_source",
+        "field_news_image": "field_image",
+        "field_images": "field_images",
+        "field_summary": "field_summary",
+    }
+    assert [f.name for f in news_type.fields] == [
+        "body",
+        "field_date",
+        "field_image",
+        "field_images",
+        "field_source",
+        "field_summary",
+        "field_tags",
+    ]
+    assert news_type.conflicts == []
+    check_invariants(sites, [], p)
+
+
+def test_field_conflicts_resolved_by_nodes_then_breadth() -> None:
+    sites = _sites_with(
+        _type(
+            "news",
+            100,
+            ("body", "text_with_summary", 1),
+            ("field_tags", "taxonomy_term_reference", -1),
+            ("field_x", "text", 1),
+        ),
+        _type(
+            "news",
+            300,
+            ("body", "text_long", 1),
+            ("field_tags", "taxonomy_term_reference", 1),
+            ("field_x", "text", 1),
+        ),
+        _type(
+            "news",
+            None,
+            ("body", "text_long", 1),
+            ("field_tags", "taxonomy_term_reference", 3),
+            ("field_x", "text", 1),
+        ),
+        _type("event", None, ("body", "text", 1), ("field_when", "text_long", 1)),
+        _type("event", None, ("body", "text_long", 1), ("field_when", "text", 1)),
+    )
+    p = plan(sites, [])
+    by_name = {u.name: u for u in p.content_model}
+    news, event = by_name["news"], by_name["event"]
+    fields = {f.name: f for f in news.fields}
+    assert fields["body"].type == "text_long"
+    assert fields["field_tags"].cardinality == -1
+    assert news.conflicts == [
+        "body: field types differ (text_long on 2 source type(s), 300 node(s); "
+        "text_with_summary on 1 source type(s), 100 node(s)); target uses text_long: "
+        "used by most nodes (300 of 400 known)",
+        "field_tags: cardinality differs (1, 3, unlimited); target uses unlimited "
+        "so no values are dropped",
+    ]
+    # No node counts (crawled sites): a tie, resolved to the broader type.
+    assert {f.name: f.type for f in event.fields} == {
+        "body": "text_long",
+        "field_when": "text_long",
+    }
+    assert all("node counts tie, so the broader type" in c for c in event.conflicts)
+    assert len(event.conflicts) == 2
+    check_invariants(sites, [], p)
+
+
+def test_risks_worst_first_and_custom_code_only_where_measured() -> None:
+    code = model.CodeFacts(php_files=2, php_lines=1200)
+    measured = model.Site(
+        id="m",
+        source="/m",
+        origin="docroot",
+        name="Measured",
+        kind="drupal7",
+        modules=[
+            model.Module(name="m_custom", type="custom", enabled=True, code=code),
+            model.Module(name="m_off", type="custom", enabled=False, code=code),
+        ],
+    )
+    crawled = model.Site(
+        id="c",
+        source="http://c.example/",
+        origin="url",
+        name="Crawled",
+        kind="drupal7",
+        modules=[model.Module(name="c_custom", type="custom")],
+    )
+    findings = [
+        _finding("D7-MOD-005", "m", "mystery", 2, 16, severity="medium"),
+        _finding("D7-SITE-001", "c", "c", 2, 8, severity="blocker"),
+    ]
+    p = plan([measured, crawled], findings)
+    assert [r.severity for r in p.risks] == ["blocker", "medium", "medium", "medium"]
+    (code_risk,) = [r for r in p.risks if "custom PHP" in r.title]
+    assert code_risk.title == "1,200 lines of custom PHP to rewrite"
+    assert code_risk.sites == ["m"]
+    assert code_risk.detail.startswith("Measured: 1,200 lines.")
+    assert code_risk.detail.endswith("Custom code not measured (seen from outside): Crawled.")
+
+
+def test_waves_say_what_they_reuse_or_that_they_stand_alone() -> None:
+    def site(sid: str, mods: list[str], types: list[model.ContentType]) -> model.Site:
+        return model.Site(
+            id=sid,
+            source=f"/srv/{sid}",
+            origin="docroot" if types and types[0].count is not None else "url",
+            name=sid.upper(),
+            kind="drupal7",
+            modules=[model.Module(name="node", type="core", enabled=True)]
+            + [model.Module(name=m, type="contrib", enabled=True) for m in mods],
+            content_types=types,
+        )
+
+    a = site("a", ["views", "ctools"], [_type("article", 10, ("body", "text_long", 1))])
+    b = site("b", ["webform"], [_type("job", None, ("field_salary", "number_integer", 1))])
+    c = site(
+        "c",
+        # Enough of its own to stay out of a's consolidation group.
+        ["views", "ctools", *(f"extra_{k}" for k in range(14))],
+        [_type("article", 5, ("body", "text_long", 1))],
+    )
+    findings = [_finding("D7-SITE-001", "b", "b", 1, 2), _finding("D7-SITE-001", "c", "c", 5, 9)]
+    p = plan([a, b, c], findings)
+    waves = {w.sites[0]: w for w in p.waves}
+    assert [w.sites for w in p.waves] == [["a"], ["b"], ["c"]]
+    assert waves["a"].rationale.startswith("Pilot")
+    assert waves["b"].rationale.startswith(
+        "After wave 1: more blockers or more effort per site. Independent of earlier waves"
+    )
+    # b shares only Drupal core's node module with a: that is no reuse.
+    assert "Node counts unknown for 1 content type(s) of B (seen from outside)" in (
+        waves["b"].rationale
+    )
+    assert waves["b"].nodes == 0
+    assert (
+        "Reuses 2 module(s) (ctools, views) and 1 content type(s) (article) already "
+        "introduced by wave(s) 1." in waves["c"].rationale
+    )
+    assert waves["c"].nodes == 5
+    check_invariants([a, b, c], findings, p)
 
 
 def test_types_side_by_side_on_one_site_never_merge() -> None:
