@@ -8,6 +8,16 @@
     var num = parseFloat(raw.replace(/[^0-9.\-]/g, ""));
     return (/^[\s\d.,\-–h€$£]+$/.test(raw) && !isNaN(num)) ? num : raw.toLowerCase();
   }
+  // Long tables show their first rows; the rest fold behind "show all".
+  // After a sort, the first rows are the new first rows.
+  function refold(table) {
+    var box = table.parentElement;
+    if (!box || !box.classList.contains("long")) { return; }
+    var limit = parseInt(box.getAttribute("data-limit"), 10);
+    Array.prototype.forEach.call(table.tBodies[0].rows, function (row, i) {
+      row.classList.toggle("more", i >= limit);
+    });
+  }
   document.querySelectorAll("table.sortable").forEach(function (table) {
     table.querySelectorAll("th").forEach(function (th, index) {
       th.addEventListener("click", function () {
@@ -23,6 +33,7 @@
           return 0;
         });
         rows.forEach(function (row) { body.appendChild(row); });
+        refold(table);
       });
     });
   });
@@ -31,6 +42,8 @@
     if (!table) { return; }
     input.addEventListener("input", function () {
       var needle = input.value.toLowerCase();
+      // Filtering searches every row, folded or not.
+      if (table.parentElement) { table.parentElement.classList.toggle("filtering", needle !== ""); }
       Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
         row.hidden = needle !== "" && row.textContent.toLowerCase().indexOf(needle) === -1;
       });

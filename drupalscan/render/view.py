@@ -6,13 +6,14 @@ that templates stay declarative and the numbers are testable.
 
 from __future__ import annotations
 
+import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from typing import Any
 
 from drupalscan.graph.build import site_features
 from drupalscan.graph.layout import positions
-from drupalscan.graph.plan import ACTIONS
+from drupalscan.graph.plan import ACTIONS, whole_hours
 from drupalscan.inventory import model
 from drupalscan.inventory.model import SEVERITIES
 from drupalscan.render.report import Report
@@ -72,12 +73,95 @@ FEATURE_KINDS = {
 }
 
 
+LONG_TABLE = 30
+"""Rows a table shows on screen before the rest fold behind "show all"."""
+
+FACT_PHRASES = {
+    "replacement": "the replacement",
+    "name": "this module",
+    "label": "this module",
+    "change_record": "the change record",
+    "core_latest": "the latest release",
+    "symbol": "the API",
+    "count": "the count",
+}
+"""Readable stand-ins for a rule remedy's blanks, for the appendix (no finding)."""
+
+EFFORT_UNITS = {
+    "finding": ("finding", "findings"),
+    "module": ("module", "modules"),
+    "kloc": ("KLOC of custom code", "KLOC"),
+    "content_type": ("content type", "content types"),
+    "1000_nodes": ("1,000 nodes", "× 1,000 nodes"),
+    "template": ("template", "templates"),
+    "use": ("use", "uses"),
+    "site": ("site", "sites"),
+}
+"""Rule effort unit -> (after "per", after "at least N")."""
+SCALED_UNITS = ("kloc", "1000_nodes", "template")
+"""Units whose quantity varies, so the rule's floor changes what is charged."""
+
+EVIDENCE_KINDS = {
+    "asset-path": "page assets",
+    "css-class": "CSS classes",
+    "form-id": "forms",
+    "header": "HTTP headers",
+    "meta": "meta tags",
+}
+
+ISSUE_KINDS = {
+    "missing": "Missing dependency",
+    "cycle": "Dependency cycle",
+    "removal_candidate": "Removal candidate",
+}
+
+
+def whole(hours: float) -> int:
+    """Whole hours exactly as the plan rounds them for its cost (halves up)."""
+    return whole_hours(hours)
+
+
+def _span(low: int, high: int) -> str:
+    return f"{low:,}–{high:,} h" if high else "0 h"
+
+
+def code_places(evidence: list[str]) -> dict[str, Any]:
+    """``dir/a.module:12``, ``dir/a.module:30`` -> ``a.module: 12, 30`` under ``dir/``.
+
+    The per-use evidence of an API finding repeats one long directory; shown
+    once, the file:line list fits a table cell (and an A4 page).
+    """
+    files: dict[str, list[str]] = {}
+    for e in evidence:
+        path, sep, line = e.rpartition(":")
+        if not sep or not line.isdigit():
+            path, line = e, ""
+        files.setdefault(path, [])
+        if line:
+            files[path].append(line)
+    dirs = [p.rpartition("/")[0] for p in files]
+    common = dirs[0] if dirs and all(d == dirs[0] for d in dirs) else ""
+    return {
+        "dir": common + "/" if common else "",
+        "files": [
+            {"file": p[len(common) + 1 :] if common else p, "lines": ", ".join(lines)}
+            for p, lines in files.items()
+        ],
+    }
+
+
 def _hours(effort: model.Effort) -> str:
-    return f"{effort.low:,.0f}–{effort.high:,.0f} h"
+    return _span(whole(effort.low), whole(effort.high))
 
 
 def _money(value: float, currency: str) -> str:
     return f"{currency} {value:,.0f}"
+
+
+def _cost_text(low: int, high: int, rate: float, currency: str) -> str:
+    if not rate:
+        return ""
+    return _money(low * rate, currency) + " – " + _money(high * rate, currency)
 
 
 def readiness(counts: Counter[str]) -> tuple[str, str]:
@@ -91,28 +175,123 @@ def readiness(counts: Counter[str]) -> tuple[str, str]:
     return "Straightforward", "good"
 
 
+def apportion(values: list[float], total: int) -> list[int]:
+    """Whole numbers, each within 1 of its value, that add up to ``total``.
+
+    Largest-remainder rounding: each value is floored and the units still
+    missing go to the largest fractions (earliest first on ties).  Rounding
+    each figure on its own would not add up: 26 findings of 0.2 h round to
+    0 h each but are 5 h together.
+    """
+    floors = [math.floor(v + 1e-9) for v in values]
+    missing = total - sum(floors)
+    order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
+    for i in order[: max(missing, 0)]:
+        floors[i] += 1
+    return floors
+
+
+def effort_rows(
+    report: Report, names: dict[str, str]
+) -> tuple[dict[str, list[tuple[model.Finding, dict[str, Any]]]], dict[str, tuple[int, int]]]:
+    """Each finding with the whole hours it shows, and each site's whole total.
+
+    The plan's effort items say what each finding adds up to: its own range,
+    or zero when the same work is counted on another site (without effort
+    items, from an older plan, each finding counts its own range).  The
+    figures shown are whole hours that add up at every level: the total is
+    the plan's total rounded, the site totals share it out, and each site's
+    findings share out the site total, so a reader adding up any table gets
+    the figure printed under it, and "hours × rate" gives the cost shown.
+    """
+    plan = report.plan
+    wave_of = {sid: w.index for w in plan.waves for sid in w.sites}
+    items: dict[tuple[str, str, str], deque[model.EffortItem]] = defaultdict(deque)
+    for item in plan.effort_items:
+        items[(item.site, item.rule, item.subject)].append(item)
+    # Where shared work is counted: (rule, subject) -> (site, wave).
+    counted_at: dict[tuple[str, str], tuple[str, int]] = {}
+    for item in plan.effort_items:
+        if item.counted_hours.high or item.counted_hours.low:
+            counted_at.setdefault((item.rule, item.subject), (item.site, item.wave))
+    exact: dict[str, list[tuple[model.Finding, model.Effort, model.Effort, str, int]]]
+    exact = defaultdict(list)
+    for f in report.findings:
+        queue = items.get((f.site, f.rule, f.subject.name))
+        item = queue.popleft() if queue else None
+        own = item.effort_hours if item else f.effort_hours
+        counted = item.counted_hours if item else f.effort_hours
+        note = ""
+        if item and counted != own:
+            where = counted_at.get((f.rule, f.subject.name))
+            if where and where[0] != f.site:
+                note = f"counted on {names.get(where[0], where[0])} (wave {where[1]})"
+            else:
+                note = item.note
+                for sid, name in names.items():
+                    note = note.replace(sid, name)
+        wave = item.wave if item else wave_of.get(f.site, 0)
+        exact[f.site].append((f, own, counted, note, wave))
+    sids = [s.id for s in report.sites]
+    totals = {}
+    for end in ("low", "high"):
+        per_site = [sum(getattr(c, end) for _, _, c, _, _ in exact[sid]) for sid in sids]
+        for sid, n in zip(sids, apportion(per_site, whole(sum(per_site))), strict=True):
+            totals[(sid, end)] = n
+    out: dict[str, list[tuple[model.Finding, dict[str, Any]]]] = defaultdict(list)
+    for sid in sids:
+        rows = exact[sid]
+        lows = apportion([c.low for _, _, c, _, _ in rows], totals[(sid, "low")])
+        highs = apportion([c.high for _, _, c, _, _ in rows], totals[(sid, "high")])
+        for (f, own, _, note, wave), c_low, c_high in zip(rows, lows, highs, strict=True):
+            # A finding counted here shows what it adds; one counted elsewhere
+            # shows its own range beside the 0 h it adds.
+            low, high = (whole(own.low), whole(own.high)) if note else (c_low, c_high)
+            out[sid].append(
+                (
+                    f,
+                    {
+                        "low": low,
+                        "high": high,
+                        "effort": _span(low, high),
+                        "counted_low": c_low,
+                        "counted_high": c_high,
+                        "counted": _span(c_low, c_high),
+                        "shared": bool(note),
+                        "note": note,
+                        "wave": wave,
+                    },
+                )
+            )
+    return out, {sid: (totals[(sid, "low")], totals[(sid, "high")]) for sid in sids}
+
+
 def build_view(report: Report) -> dict[str, Any]:
     """Everything the HTML and Markdown templates show."""
     plan = report.plan
     sites = report.sites
     names = {s.id: s.name or s.source for s in sites}
-    by_site: dict[str, list[model.Finding]] = defaultdict(list)
-    for f in report.findings:
-        by_site[f.site].append(f)
+    rows, site_totals = effort_rows(report, names)
     cost = plan.cost
     currency = str(cost.get("currency", "")) if cost else ""
     rate = float(cost["rate"]) if cost else 0.0
-    site_views = [_site_view(s, by_site[s.id], report, plan, rate, currency) for s in sites]
-    max_high = max((v["effort"].high for v in site_views), default=0) or 1
+    site_views = [
+        _site_view(s, rows[s.id], site_totals[s.id], report, plan, rate, currency) for s in sites
+    ]
+    by_id = {v["id"]: v for v in site_views}
+    total_low = sum(v["effort_low"] for v in site_views)
+    total_high = sum(v["effort_high"] for v in site_views)
+    max_high = max((v["effort_high"] for v in site_views), default=0) or 1
     for v in site_views:
-        v["bar_low"] = round(EFFORT_BAR_WIDTH * v["effort"].low / max_high, 1)
-        v["bar_high"] = round(EFFORT_BAR_WIDTH * v["effort"].high / max_high, 1)
+        v["bar_low"] = round(EFFORT_BAR_WIDTH * v["effort_low"] / max_high, 1)
+        v["bar_high"] = round(EFFORT_BAR_WIDTH * v["effort_high"] / max_high, 1)
         v["bar_label_x"] = round(EFFORT_BAR_X + v["bar_high"] + 8, 1)
     templates = {s.id: s.templates for s in sites}
     severity_counts = Counter(f.severity for f in report.findings)
     top = [f for f in report.findings if f.severity in ("blocker", "high")][:8]
+    shown = {id(f): r for pairs in rows.values() for f, r in pairs}
     target_counts = Counter(t.action for t in plan.target.modules)
-    waves = _waves(plan, names, rate, currency)
+    waves = _waves(plan, names, by_id, rate, currency)
     return {
         "title": f"Drupal migration assessment{': ' + report.client if report.client else ''}",
         "client": report.client,
@@ -121,20 +300,20 @@ def build_view(report: Report) -> dict[str, Any]:
         "generated_at": report.generated_at,
         "version": report.version,
         "site_count": len(sites),
+        "long_table": LONG_TABLE,
         "kinds": Counter(KIND_LABELS.get(s.kind, s.kind) for s in sites).most_common(),
-        "total_effort": _hours(plan.effort_hours),
-        "total_low": plan.effort_hours.low,
-        "total_high": plan.effort_hours.high,
-        "total_cost": (
-            _money(cost["low"], currency) + " – " + _money(cost["high"], currency) if cost else ""
-        ),
+        "total_effort": _span(total_low, total_high),
+        "total_low": total_low,
+        "total_high": total_high,
+        "total_cost": _cost_text(total_low, total_high, rate, currency),
         # The card shows the range on two lines: one long line wrapped mid-figure.
-        "cost_low": _money(cost["low"], currency) if cost else "",
-        "cost_high": _money(cost["high"], currency) if cost else "",
-        "rate": f"{currency} {rate:,.0f}/h" if cost else "",
+        "cost_low": _money(total_low * rate, currency) if rate else "",
+        "cost_high": _money(total_high * rate, currency) if rate else "",
+        "rate": f"{currency} {rate:,.0f}/h" if rate else "",
         "severity_counts": [(s, severity_counts.get(s, 0)) for s in SEVERITIES],
         "finding_count": len(report.findings),
-        "top_findings": [_finding_view(f, names) for f in top],
+        "shared_count": sum(1 for r in shown.values() if r["shared"]),
+        "top_findings": [_finding_view(f, names, shown[id(f)]) for f in top],
         "sites": site_views,
         "target": [
             {
@@ -143,12 +322,23 @@ def build_view(report: Report) -> dict[str, Any]:
                 "action_key": t.action,
                 "status": STATUS_LABELS.get(t.status, t.status),
                 "replacement": t.replacement or "",
+                "releases": _majors(t.d8_majors),
                 "sites": [names.get(s, s) for s in t.source_sites],
             }
             for t in plan.target.modules
         ],
         "target_counts": [
             (ACTION_LABELS[a], target_counts.get(a, 0)) for a in dict.fromkeys(ACTIONS.values())
+        ],
+        "dependency_issues": [
+            {
+                "site": names.get(i.site, i.site),
+                "kind": ISSUE_KINDS.get(i.kind, i.kind.replace("_", " ").capitalize()),
+                "kind_key": i.kind,
+                "modules": i.modules,
+                "detail": i.detail,
+            }
+            for i in plan.dependency_issues
         ],
         "content_model": [
             {
@@ -177,8 +367,9 @@ def build_view(report: Report) -> dict[str, Any]:
             for g in plan.groups
         ],
         "waves": waves,
-        "wave_chart": _wave_chart(plan, names),
+        "wave_chart": _wave_chart(waves),
         "matrix": _feature_matrix(sites, plan, names),
+        # The planner sorts risks worst first; shown as given.
         "risks": [
             {
                 "severity": r.severity,
@@ -190,28 +381,54 @@ def build_view(report: Report) -> dict[str, Any]:
         ],
         "notes": plan.notes,
         "dependency_picture": _graph_picture(plan),
-        "rules": [
-            {
-                "id": r.id,
-                "title": r.title,
-                "severity": r.severity,
-                "category": r.category,
-                "rationale": r.rationale,
-                # The appendix shows the rule, not one finding: name the blanks
-                # that each finding fills in (e.g. the API's replacement).
-                "remedy": _PLACEHOLDER.sub(r"‹\1›", r.remedy),
-                "references": r.references,
-                "effort": (
-                    f"{r.effort.low:g}–{r.effort.high:g} h per {r.effort.per.replace('_', ' ')}"
-                ),
-                "fired": sum(1 for f in report.findings if f.rule == r.id),
-            }
-            for r in report.rules
-        ],
+        "rules": [_rule_view(r, report) for r in report.rules],
     }
 
 
-def _finding_view(f: model.Finding, names: dict[str, str]) -> dict[str, Any]:
+def _majors(majors: list[int]) -> str:
+    """``[10, 11]`` -> ``Drupal 10, 11``."""
+    return "Drupal " + ", ".join(str(m) for m in sorted(majors)) if majors else ""
+
+
+def _rule_view(rule: Any, report: Report) -> dict[str, Any]:
+    """One appendix row: the rule in general words, with one real finding as example."""
+    fired = [f for f in report.findings if f.rule == rule.id]
+    remedy = _PLACEHOLDER.sub(
+        lambda m: FACT_PHRASES.get(m.group(1), "the " + m.group(1).replace("_", " ")),
+        rule.remedy,
+    )
+    example = next((f.remedy for f in fired if f.remedy and f.remedy != rule.remedy), "")
+    return {
+        "id": rule.id,
+        "title": rule.title,
+        "severity": rule.severity,
+        "category": rule.category,
+        "rationale": rule.rationale,
+        "remedy": remedy,
+        "example": example if _PLACEHOLDER.search(rule.remedy) else "",
+        "references": rule.references,
+        "effort": rule_effort_text(rule),
+        "fired": len(fired),
+    }
+
+
+def rule_effort_text(rule: Any) -> str:
+    """``12–32 h per KLOC of custom code, at least 0.5 KLOC``.
+
+    The rules package may offer ``Rule.effort_text()``; it wins when present.
+    """
+    helper = getattr(rule, "effort_text", None)
+    if callable(helper):
+        return str(helper())
+    spec = rule.effort
+    per, floor = EFFORT_UNITS.get(spec.per, (spec.per.replace("_", " "),) * 2)
+    text = f"{spec.low:g}–{spec.high:g} h per {per}"
+    if spec.per in SCALED_UNITS and spec.min:
+        text += f", at least {spec.min:g} {floor}"
+    return text
+
+
+def _finding_view(f: model.Finding, names: dict[str, str], hours: dict[str, Any]) -> dict[str, Any]:
     return {
         "rule": f.rule,
         "severity": f.severity,
@@ -220,54 +437,35 @@ def _finding_view(f: model.Finding, names: dict[str, str]) -> dict[str, Any]:
         "kind": f.subject.kind,
         "message": f.message,
         "evidence": f.evidence,
-        "effort": _hours(f.effort_hours),
-        "low": f.effort_hours.low,
-        "high": f.effort_hours.high,
         "remedy": f.remedy,
         "references": f.references,
+        **hours,
     }
 
 
-def _site_view(
-    site: model.Site,
-    findings: list[model.Finding],
-    report: Report,
-    plan: model.Plan,
-    rate: float,
-    currency: str,
-) -> dict[str, Any]:
-    names = {s.id: s.name or s.source for s in report.sites}
-    counts = Counter(f.severity for f in findings)
-    label, css = readiness(counts)
-    effort = plan.site_effort.get(site.id, model.Effort())
-    actions = {t.name: t.action for t in plan.target.modules}
-    code_findings = [
-        {**_finding_view(f, names), "component": comp, "symbol": sym}
-        for f in findings
-        if f.subject.kind == "code"
-        for comp, _, sym in [f.subject.name.rpartition(": ")]
-    ]
-    pages = report.pages.get(site.id, [])
+def _module_evidence(evidence: list[model.Evidence]) -> dict[str, Any]:
+    """One short line ("seen in page assets (3)") and the observations behind it."""
+    kinds = Counter(EVIDENCE_KINDS.get(e.kind, e.kind.replace("-", " ")) for e in evidence)
     return {
-        "id": site.id,
-        "name": site.name or site.source,
-        "source": site.source,
-        "origin": "Local docroot" if site.origin == "docroot" else "Crawled over HTTP",
-        "kind": KIND_LABELS.get(site.kind, site.kind),
-        "core_version": site.core_version or "",
-        "core_candidates": site.core_candidates if not site.core_version else [],
-        "kind_evidence": [
-            f"{e.detail} ({e.location})" if e.location else e.detail for e in site.kind_evidence
-        ],
-        "readiness": label,
-        "readiness_class": css,
-        "effort": effort,
-        "effort_text": _hours(effort),
-        "cost_text": _cost_range(effort, rate, currency),
-        "cost_sort": effort.high * rate,
-        "severity": [(s, counts.get(s, 0)) for s in SEVERITIES],
-        "counts": sorted(site.counts.items()),
-        "modules": [
+        "summary": "seen in " + ", ".join(f"{k} ({n})" for k, n in kinds.items()),
+        "details": [e.detail for e in evidence],
+    }
+
+
+def _module_rows(
+    site: model.Site, findings: list[model.Finding], actions: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Modules that matter (enabled, custom, or with a finding) and the names of the rest."""
+    flagged = {f.subject.name for f in findings if f.subject.kind == "module"}
+    shown, others = [], []
+    for m in sorted(
+        site.modules,
+        key=lambda m: (m.enabled is False, m.type != "custom", m.type != "contrib", m.name),
+    ):
+        if m.enabled is False and m.type != "custom" and m.name not in flagged:
+            others.append(m.name)
+            continue
+        shown.append(
             {
                 "name": m.name,
                 "label": m.label or m.name,
@@ -281,14 +479,127 @@ def _site_view(
                 "action": ACTION_LABELS.get(
                     actions.get(m.name, ""), "Not migrated" if m.enabled is False else ""
                 ),
-                "evidence": [e.detail for e in m.evidence][:3],
+                "evidence": _module_evidence(m.evidence) if m.evidence else None,
             }
-            for m in sorted(
-                # Hidden core test modules that nobody enabled are noise here.
-                (m for m in site.modules if not (m.hidden and m.type == "core" and not m.enabled)),
-                key=lambda m: (m.enabled is False, m.type != "custom", m.type != "contrib", m.name),
-            )
+        )
+    return shown, sorted(others)
+
+
+def template_label(signature: str, site: model.Site, layouts: dict[str, int]) -> str:
+    """A client-readable name for a crawled template signature."""
+    kind, _, name = signature.partition(":")
+    types = {ct.name: ct.label for ct in site.content_types}
+    if signature in layouts:
+        return f"Page layout {layouts[signature]}"
+    if kind == "node" and name:
+        return "Content: " + (types.get(name) or name.replace("_", " ").capitalize())
+    if kind == "views" and name:
+        return "Views: " + name
+    if kind == "page" and name:
+        return "Page: " + name.replace("_", " ").replace("-", " ")
+    return {
+        "front": "Front page",
+        "taxonomy-term": "Taxonomy term pages",
+        "user": "User pages",
+        "panels": "Panels pages",
+    }.get(signature, signature)
+
+
+def _template_rows(site: model.Site, pages: list[model.Page]) -> list[dict[str, Any]]:
+    ordered = sorted(site.templates.items(), key=lambda kv: (-kv[1], kv[0]))
+    layouts: dict[str, int] = {}
+    for sig, _ in ordered:
+        if sig.startswith("html:"):
+            layouts[sig] = len(layouts) + 1
+    examples = _template_examples(pages)
+    return [
+        {
+            "label": template_label(sig, site, layouts),
+            "signature": sig,
+            "pages": n,
+            "examples": examples.get(sig, []),
+        }
+        for sig, n in ordered
+    ]
+
+
+def _crawl_counts(site: model.Site) -> list[str]:
+    """How the crawled URLs split up, so "20 crawled" and "17 by template" reconcile."""
+    html = sum(site.templates.values())
+    redirects = len(site.redirect_chains)
+    broken = site.broken_links
+    rest = site.pages - html - redirects
+    parts = [
+        (html, "HTML page", "HTML pages", " (by template below)"),
+        (redirects, "redirect", "redirects", ""),
+    ]
+    if rest >= broken:
+        parts += [
+            (broken, "broken link", "broken links", ""),
+            (rest - broken, "other file", "other files", " (PDFs, feeds, …)"),
+        ]
+    else:
+        parts.append((max(rest, 0), "error or other file", "errors and other files", ""))
+    return [f"{n} {one if n == 1 else many}{tail}" for n, one, many, tail in parts if n]
+
+
+def _site_view(
+    site: model.Site,
+    pairs: list[tuple[model.Finding, dict[str, Any]]],
+    total: tuple[int, int],
+    report: Report,
+    plan: model.Plan,
+    rate: float,
+    currency: str,
+) -> dict[str, Any]:
+    names = {s.id: s.name or s.source for s in report.sites}
+    findings = [f for f, _ in pairs]
+    counts = Counter(f.severity for f in findings)
+    label, css = readiness(counts)
+    actions = {t.name: t.action for t in plan.target.modules}
+    views = [_finding_view(f, names, hours) for f, hours in pairs]
+    other = [v for v in views if v["kind"] != "code"]
+    code = [
+        {**v, "component": comp, "symbol": sym, "places": code_places(v["evidence"])}
+        for v in views
+        if v["kind"] == "code"
+        for comp, _, sym in [v["subject"].rpartition(": ")]
+    ]
+    low, high = total
+    modules, other_modules = _module_rows(site, findings, actions)
+    pages = report.pages.get(site.id, [])
+    bundles = [
+        {
+            "entity_type": b.entity_type.replace("_", " "),
+            "name": b.name,
+            "label": b.label or b.name,
+            "count": "" if b.count is None else b.count,
+            "fields": [f"{f.name} ({f.type})" for f in b.fields],
+        }
+        for b in sorted(site.bundles, key=lambda b: (b.entity_type, b.name))
+    ]
+    return {
+        "id": site.id,
+        "name": site.name or site.source,
+        "source": site.source,
+        "origin": "Local docroot" if site.origin == "docroot" else "Crawled over HTTP",
+        "kind": KIND_LABELS.get(site.kind, site.kind),
+        "core_version": site.core_version or "",
+        "core_candidates": site.core_candidates if not site.core_version else [],
+        "kind_evidence": [
+            f"{e.detail} ({e.location})" if e.location else e.detail for e in site.kind_evidence
         ],
+        "readiness": label,
+        "readiness_class": css,
+        "effort_low": low,
+        "effort_high": high,
+        "effort_text": _span(low, high),
+        "cost_text": _cost_text(low, high, rate, currency),
+        "cost_sort": high * rate,
+        "severity": [(s, counts.get(s, 0)) for s in SEVERITIES],
+        "counts": sorted(site.counts.items()),
+        "modules": modules,
+        "other_modules": other_modules,
         "themes": [
             {
                 "name": t.name,
@@ -311,20 +622,37 @@ def _site_view(
             }
             for ct in site.content_types
         ],
+        "bundles": bundles,
         "vocabularies": [(v.label or v.name, v.terms) for v in site.vocabularies],
-        "findings": [_finding_view(f, names) for f in findings],
+        "findings": views,
         # Per-call-site API findings get their own file:line table; mixed into
         # the findings table they would bury the few findings that decide cost.
-        "other_findings": [_finding_view(f, names) for f in findings if f.subject.kind != "code"],
-        "code_findings": code_findings,
+        "other_findings": other,
+        "other_total": _span(
+            sum(v["counted_low"] for v in other), sum(v["counted_high"] for v in other)
+        ),
+        "code_findings": code,
+        "code_total": _span(
+            sum(v["counted_low"] for v in code), sum(v["counted_high"] for v in code)
+        ),
+        "shared_findings": sum(1 for v in views if v["shared"]),
         "pages": site.pages,
-        "templates": sorted(site.templates.items(), key=lambda kv: (-kv[1], kv[0])),
-        "template_examples": _template_examples(pages),
+        "crawl_counts": _crawl_counts(site) if site.pages else [],
+        "templates": _template_rows(site, pages),
         "sections": sorted(site.sections.items(), key=lambda kv: (-kv[1], kv[0]))[:15],
         "broken_links": [
             {"url": b.url, "status": b.status, "referrers": b.referrers[:5]}
             for b in site.broken_link_details
         ],
+        "redirect_chains": [
+            {"first": c[0], "final": c[-1], "hops": len(c) - 1, "via": c[1:-1]}
+            for c in site.redirect_chains
+            if c
+        ],
+        "duplicate_titles": sorted(
+            ((title, urls) for title, urls in site.duplicate_titles.items()),
+            key=lambda kv: (-len(kv[1]), kv[0]),
+        ),
         "page_rows": [
             {"url": p.url, "status": p.status, "title": p.title, "template": p.template}
             for p in pages[:200]
@@ -360,60 +688,65 @@ def _graph_picture(plan: model.Plan) -> dict[str, Any]:
     return {"width": width, "height": height, "nodes": nodes, "edges": edges}
 
 
-def _cost_range(effort: model.Effort, rate: float, currency: str) -> str:
-    if not rate:
-        return ""
-    return _money(effort.low * rate, currency) + " – " + _money(effort.high * rate, currency)
-
-
 def _waves(
-    plan: model.Plan, names: dict[str, str], rate: float, currency: str
+    plan: model.Plan,
+    names: dict[str, str],
+    sites: dict[str, dict[str, Any]],
+    rate: float,
+    currency: str,
 ) -> list[dict[str, Any]]:
-    """Waves as text: who moves, what it costs, and why in this order."""
-    return [
-        {
-            "index": w.index,
-            "sites": [names.get(s, s) for s in w.sites],
-            "modules": w.modules,
-            "content_types": w.content_types,
-            # Crawled sites have no node count: "0 nodes" would read as "empty".
-            "nodes": w.nodes,
-            "nodes_text": f"{w.nodes:,}",
-            "findings": w.findings,
-            "effort": _hours(w.effort_hours),
-            "low": w.effort_hours.low,
-            "high": w.effort_hours.high,
-            "cost": _cost_range(w.effort_hours, rate, currency),
-            "rationale": w.rationale,
-        }
-        for w in plan.waves
-    ]
+    """Waves as text: who moves, what it costs, and why in this order.
+
+    A wave's hours are the sums of its sites' displayed totals, so the wave
+    table adds up to the report's total.
+    """
+    out = []
+    for w in plan.waves:
+        low = sum(sites[s]["effort_low"] for s in w.sites if s in sites)
+        high = sum(sites[s]["effort_high"] for s in w.sites if s in sites)
+        out.append(
+            {
+                "index": w.index,
+                "sites": [names.get(s, s) for s in w.sites],
+                "modules": w.modules,
+                "content_types": w.content_types,
+                # Crawled sites have no node count: "0 nodes" would read as "empty".
+                "nodes": w.nodes,
+                "nodes_text": f"{w.nodes:,}",
+                "findings": w.findings,
+                "effort": _span(low, high),
+                "low": low,
+                "high": high,
+                "cost": _cost_text(low, high, rate, currency),
+                "rationale": w.rationale,
+            }
+        )
+    return out
 
 
-def _wave_chart(plan: model.Plan, names: dict[str, str]) -> dict[str, Any]:
+def _wave_chart(waves: list[dict[str, Any]]) -> dict[str, Any]:
     """A Gantt-style timeline: waves run one after another, length = high estimate.
 
     The dark part of each bar is the low estimate, as in the effort chart, so a
     reader sees both how long the programme may take and how uncertain it is.
     """
-    waves = plan.waves
-    total = sum(w.effort_hours.high for w in waves)
+    total = sum(w["high"] for w in waves)
     scale = WAVE_WIDTH / total if total else 0.0
     equal = WAVE_WIDTH / max(len(waves), 1)
     rows = []
     cursor = 0.0
     for i, w in enumerate(waves):
-        width = w.effort_hours.high * scale if total else equal
-        low = w.effort_hours.low * scale if total else 0.0
+        width = w["high"] * scale if total else equal
+        low = w["low"] * scale if total else 0.0
         x = WAVE_X + cursor
         y = 28 + i * WAVE_ROW
-        text = ", ".join(names.get(s, s) for s in w.sites) + f" · {_hours(w.effort_hours)}"
+        text = ", ".join(w["sites"]) + f" · {w['effort']}"
         # Labels are placed above their bar; late waves would run off the right
         # edge, so their label ends where the bar ends instead.
         flip = x + 6.8 * len(text) > WAVE_X + WAVE_WIDTH + 20
         rows.append(
             {
-                "index": w.index,
+                "index": w["index"],
                 "x": round(x, 1),
                 "y": y,
                 "width": round(max(width, 3.0), 1),

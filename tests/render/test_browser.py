@@ -274,6 +274,50 @@ def test_tables_sort_and_filter(tab: Tab) -> None:
     assert all("date" in name for name in shown)
 
 
+def test_long_tables_fold_and_unfold(tab: Tab) -> None:
+    """Past 30 rows a table folds; "show all", sorting and filtering still reach every row."""
+    visible = (
+        "[...document.querySelectorAll('#t-target tbody tr')]"
+        ".filter(r => r.getBoundingClientRect().height > 0).length"
+    )
+    total = tab.js("document.querySelectorAll('#t-target tbody tr').length")
+    assert total > 30 and tab.js(visible) == 30
+    # The table grows with the page: no scroll box of its own.
+    assert tab.js(
+        "(() => { const e = document.getElementById('t-target').parentElement;"
+        " return e.scrollHeight <= e.clientHeight + 1; })()"
+    )
+    tab.click("#t-target thead th:nth-child(1)")
+    first = tab.js(
+        "[...document.querySelectorAll('#t-target tbody tr')]"
+        ".filter(r => r.getBoundingClientRect().height > 0).map(r => r.cells[0].textContent)"
+    )
+    assert first == sorted(first, key=str.lower) and len(first) == 30
+    tab.click("#t-target + details.show-all > summary")
+    assert tab.js(visible) == total
+
+
+def test_every_table_fits_an_a4_page_in_print(tab: Tab) -> None:
+    """At A4 print width (182 mm between margins) no table runs past the text column."""
+    tab.call("Emulation.setEmulatedMedia", media="print")
+    tab.call("Emulation.setDeviceMetricsOverride", width=688, height=1000,
+             deviceScaleFactor=1, mobile=False)  # fmt: skip
+    tab.js("document.querySelectorAll('details').forEach(d => d.open = true)")
+    overflow = tab.js(
+        "(() => { const right = document.querySelector('main').getBoundingClientRect().right;"
+        " return [...document.querySelectorAll('table')]"
+        ".filter(t => t.getBoundingClientRect().right > right + 1"
+        " || [...t.querySelectorAll('td, th')].some(c => c.scrollWidth > c.clientWidth + 1))"
+        ".map(t => t.id || t.querySelector('th').textContent); })()"
+    )
+    assert overflow == []
+    hidden = tab.js(
+        "[...document.querySelectorAll('#t-target thead th')]"
+        ".filter(th => getComputedStyle(th).display === 'none').length"
+    )
+    assert hidden >= 1, "print drops columns a reader of paper can do without"
+
+
 def test_screenshot_shows_the_cover(tab: Tab, tmp_path: Path) -> None:
     shot = base64.b64decode(tab.call("Page.captureScreenshot", format="png")["data"])
     assert shot.startswith(b"\x89PNG") and len(shot) > 20_000

@@ -56,6 +56,10 @@ def test_pdf_has_the_sections(example_report: Report, tmp_path: Path) -> None:
         assert title in text, title
     assert f"Page 1 of {len(reader.pages)}" in text
     assert "Northwind Traders" in text
+    # Modules that do not matter are a paragraph, not pages of tables.
+    assert len(reader.pages) < 40
+    assert "other modules on disk (disabled or test modules)" in text
+    assert "‹" not in text and "{replacement}" not in text
 
 
 def test_report_pdf_flag(tmp_path: Path) -> None:
