@@ -10,15 +10,19 @@ import base64
 import datetime as dt
 import mimetypes
 import re
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drupalscan.config import Settings
 from drupalscan.inventory import model
 from drupalscan.inventory.store import Store
 from drupalscan.progress import Progress
+
+if TYPE_CHECKING:
+    from drupalscan.collect.portfolio import Failure
 
 
 class UsageError(Exception):
@@ -183,34 +187,196 @@ def collect(
     crawl_options: Any = None,
     progress: Progress | None = None,
     refresh: bool = False,
+    sites_at_once: int = 4,
+    max_requests: int = 16,
+    failures: list[Failure] | None = None,
 ) -> list[model.Site]:
     """Collect every source not yet in the store: URLs are crawled, paths scanned.
 
-    A URL whose crawl was interrupted is resumed (its frontier is in the store).
+    Sources run ``sites_at_once`` at a time (sources on one host one after
+    another), with at most ``max_requests`` HTTP requests in flight across
+    all crawls; see `drupalscan.collect.portfolio`.  A source already
+    collected whole is not collected again; an interrupted crawl resumes
+    from its frontier; an interrupted scan is redone.
+
+    One failing source does not stop the others.  With a ``failures`` list
+    the failures (`portfolio.Failure`, sorted by source) are appended to it
+    and the sites that worked are returned; without one, a `UsageError`
+    naming every failure is raised after the others are collected (and
+    stored).  Returns the requested sites in source order, whatever order
+    they finished in.
     """
+    from drupalscan.collect import portfolio
+    from drupalscan.collect.crawl import CrawlOptions
+
+    crawl_options = crawl_options or CrawlOptions()
+    kb = kb_with_cache(store)
+    given = list(sources)
+    wanted = list(dict.fromkeys(model.normalise_source(s) for s in given))
+    spelling = {model.normalise_source(s): s for s in reversed(given)}  # first spelling wins
     known = {s.source: s for s in store.sites()}
-    out = []
-    for source in sources:
-        norm = model.normalise_source(source)
-        done = known.get(norm)
-        if "://" in source:
-            frontier = store.frontier_size(model.site_id(source))
-            if done and not refresh and frontier[1] == 0 and "crawl" in done.collected:
-                out.append(done)
-                continue
-            out.extend(crawl([source], store, crawl_options, progress))
+    ready: dict[str, model.Site] = {}
+    bad: list[portfolio.Failure] = []
+    todo: list[str] = []
+    for norm in wanted:
+        source = spelling.get(norm, norm)
+        problem = _source_problem(source)
+        if problem:
+            bad.append(portfolio.Failure(source, problem))
+            continue
+        done = None if refresh else _finished(source, known, store, scan_options, crawl_options)
+        if done is None:
+            todo.append(source)
         else:
-            if not Path(source).exists():
-                hint = ""
-                if re.match(r"^[\w.-]+(:\d+)?(/.*)?$", source) and ("." in source or ":" in source):
-                    hint = f"; for a website say http://{source}"
-                raise UsageError(f"{source}: no such file or directory (and not a URL){hint}")
-            match = [s for s in known.values() if s.origin == "docroot" and s.source == norm]
-            if match and not refresh and "codebase" in match[0].collected:
-                out.append(match[0])
-                continue
-            out.append(scan(source, store, scan_options))
-    return out
+            ready[source] = _annotated(done, store, kb)
+    shown = portfolio.PortfolioProgress(
+        progress or Progress(), total=len(wanted), already=len(ready)
+    )
+    for failure in bad:
+        shown.site_done(failure.source, ok=False)
+    work = _collector(kb, scan_options, crawl_options, threading.Semaphore(max_requests))
+    in_memory = str(store.path) == ":memory:"
+    got, failed = portfolio.run(
+        todo,
+        work,
+        store.path,
+        sites_at_once=sites_at_once,
+        progress=shown,
+        inline_store=store if sites_at_once <= 1 or in_memory else None,
+    )
+    ready.update(got)
+    bad = sorted([*bad, *failed], key=lambda f: model.normalise_source(f.source))
+    shown.finish(summary=bool(ready))
+    if failures is not None:
+        failures.extend(bad)
+    elif bad:
+        raise UsageError("; ".join(f.line() for f in bad))
+    return sorted(ready.values(), key=lambda site: site.source)
+
+
+def _source_problem(source: str) -> str:
+    """Why a source cannot be collected at all (a typo), or "" when it may be."""
+    if "://" in source:
+        return ""
+    if Path(source).exists():
+        return ""
+    hint = ""
+    if re.match(r"^[\w.-]+(:\d+)?(/.*)?$", source) and ("." in source or ":" in source):
+        hint = f"; for a website say http://{source}"
+    return f"{source}: no such file or directory (and not a URL){hint}"
+
+
+def _finished(
+    source: str,
+    known: dict[str, model.Site],
+    store: Store,
+    scan_options: ScanOptions,
+    crawl_options: Any,
+) -> model.Site | None:
+    """The stored site if an earlier run collected this source whole, else None.
+
+    A crawl is whole when its frontier is empty or it reached ``max_pages``
+    (a larger --max-pages on a rerun continues it); a Site is stored only at
+    the end of a crawl, so an interrupted one has none and resumes.  A scan
+    stores the codebase first and the database and drush stages after, so
+    it is whole only when every stage asked for now is in ``collected``;
+    otherwise it is redone.
+    """
+    norm = model.normalise_source(source)
+    if "://" in source:
+        site = known.get(norm)
+        if site is None or site.origin != "url" or "crawl" not in site.collected:
+            return None
+        _done, queued = store.frontier_size(site.id)
+        if queued and store.page_count(site.id) < crawl_options.max_pages:
+            return None
+        return site
+    names = [norm]
+    if scan_options.site_dir != "sites/default":
+        names.append(f"{norm}#{scan_options.site_dir}")
+    for name in names:
+        site = known.get(name)
+        if site is None or site.origin != "docroot":
+            continue
+        stages = {"codebase"}
+        stages |= {"database"} if scan_options.db else set()
+        stages |= {"drush"} if scan_options.drush else set()
+        if stages <= set(site.collected):
+            return site
+    return None
+
+
+def _annotated(site: model.Site, store: Store, kb: Any) -> model.Site:
+    """The site with knowledge-base verdicts, stored again if it lacked them.
+
+    A crawl stores its Site before the api annotates it; a kill between
+    the two leaves a whole crawl with bare modules, which this repairs
+    without fetching anything.
+    """
+    from drupalscan.rules.annotate import annotate_site
+
+    annotated = annotate_site(site, kb)
+    if annotated != site:
+        store.put_site(annotated)
+    return annotated
+
+
+def _collector(
+    kb: Any, scan_options: ScanOptions, crawl_options: Any, slots: threading.Semaphore
+) -> Callable[[str, Store, Progress], model.Site]:
+    """The per-source work of `collect`: crawl a URL or scan a docroot into a store.
+
+    Runs in a portfolio worker thread with that thread's own store.  Errors
+    the user can act on become `SourceFailed` (one line each); anything
+    else is reported by the portfolio as an internal error.
+    """
+    from drupalscan.collect.codebase import ScanError
+    from drupalscan.collect.crawl import CrawlError, crawl_site
+    from drupalscan.collect.database import DatabaseError
+    from drupalscan.collect.local import scan_local
+    from drupalscan.collect.portfolio import SourceFailed
+    from drupalscan.inventory.store import StoreError
+    from drupalscan.rules.annotate import annotate_site
+
+    candidates: list[str] = []
+    if getattr(crawl_options, "probe", False):
+        ranked = sorted(
+            (p for p in kb.projects().values() if p.rank is not None), key=lambda p: p.rank
+        )
+        candidates = [m for p in ranked[:60] for m in p.modules[:1]]
+    fingerprints = kb.core_fingerprints()
+
+    def work(source: str, store: Store, progress: Progress) -> model.Site:
+        try:
+            if "://" in source:
+                site = crawl_site(
+                    source,
+                    store,
+                    crawl_options,
+                    progress=progress,
+                    fingerprints=fingerprints,
+                    probe_candidates=candidates,
+                    request_slots=slots,
+                )
+                site = annotate_site(site, kb)
+                store.put_site(site)
+                return site
+            return scan_local(
+                source,
+                store,
+                db=scan_options.db,
+                db_prefix=scan_options.db_prefix,
+                drush=list(scan_options.drush),
+                site_dir=scan_options.site_dir,
+                kb=kb,
+                annotate=annotate_site,
+            )
+        except (CrawlError, ScanError, DatabaseError, StoreError, UsageError) as exc:
+            raise SourceFailed(str(exc)) from None
+        except OSError as exc:
+            raise SourceFailed(f"{exc.filename or source}: {exc.strerror or exc}") from None
+
+    return work
 
 
 def check(
@@ -310,9 +476,7 @@ def demo(out: Path, store: Store, progress: Progress | None = None) -> DemoResul
     from drupalscan.collect.crawl import CrawlOptions
     from drupalscan.examples.server import example_database, example_docroot, serve_examples
 
-    settings = Settings(
-        client="Northwind Traders", agency="drupalscan demo", rate=110, currency="EUR"
-    )
+    settings = _demo_settings(store)
     with serve_examples() as urls:
         sources = [str(example_docroot()), *urls.values()]
         # The example sites are our own, served on loopback: reading their
@@ -333,3 +497,30 @@ def demo(out: Path, store: Store, progress: Progress | None = None) -> DemoResul
     report = build_report(store, settings)
     render(report, "html", out)
     return DemoResult(report=out, sites=sites)
+
+
+DEMO_CONFIG = """\
+# Written by `drupalscan demo` for its example client; `drupalscan report`
+# with this store reads it, so re-rendered reports match the demo's.
+[report]
+client = "Northwind Traders"
+agency = "drupalscan demo"
+
+[cost]
+rate = 110
+currency = "EUR"
+"""
+
+
+def _demo_settings(store: Store) -> Settings:
+    """The demo client's settings, kept in a drupalscan.toml beside the store.
+
+    An existing drupalscan.toml there is the consultant's own and is used as
+    it is, never overwritten.
+    """
+    from drupalscan.config import DEFAULT_CONFIG, load_settings
+
+    path = store.path.expanduser().resolve().parent / DEFAULT_CONFIG
+    if not path.exists():
+        path.write_text(DEMO_CONFIG, encoding="utf-8")
+    return load_settings(path)

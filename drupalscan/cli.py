@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -23,6 +23,9 @@ from drupalscan.config import DEFAULT_STORE, ConfigError, Settings, load_setting
 from drupalscan.inventory import io, model
 from drupalscan.inventory.store import Store, StoreError
 from drupalscan.progress import for_stream
+
+if TYPE_CHECKING:
+    from drupalscan.collect.portfolio import Failure
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("csv", "html", "json", "md", "pdf")
@@ -425,7 +428,21 @@ def _write_report(obj: Ctx, store: Store, fmt: str, output: str | None) -> list[
     "sources_file",
     type=click.Path(dir_okay=False),
     default=None,
-    help="File with one URL or docroot per line.",
+    help="File with one URL or docroot per line (# comments allowed).",
+)
+@click.option(
+    "--sites-at-once",
+    type=click.IntRange(1, 64),
+    default=4,
+    show_default=True,
+    help="Sources collected at the same time (sources on one host still one at a time).",
+)
+@click.option(
+    "--max-requests",
+    type=click.IntRange(1, 1024),
+    default=16,
+    show_default=True,
+    help="HTTP requests in flight across all crawls at once.",
 )
 @output_options
 @scan_options
@@ -436,6 +453,8 @@ def plan(
     obj: Ctx,
     sources: tuple[str, ...],
     sources_file: str | None,
+    sites_at_once: int,
+    max_requests: int,
     output: str | None,
     fmt: str,
     db: str | None,
@@ -444,23 +463,24 @@ def plan(
     site_dir: str,
     **kw: Any,
 ) -> None:
-    """Collect SOURCES (URLs or docroots) not yet stored, check, plan and write the report."""
-    items = list(sources)
-    if sources_file:
-        try:
-            lines = Path(sources_file).read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            raise api.UsageError(f"--sources {sources_file}: {exc.strerror}") from None
-        items += [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+    """Collect SOURCES (URLs or docroots) not yet stored, check, plan and write the report.
+
+    Several sources are collected at once; rerunning after an interruption
+    continues where it stopped.  A source that fails is named in a warning
+    on stderr and the report covers the others (exit status 0); only when
+    every source fails is nothing written and the exit status 2.
+    """
+    items = list(sources) + _read_sources(sources_file)
     if (db or drush) and len([s for s in items if "://" not in s]) != 1:
         raise api.UsageError(
             "--db/--drush apply to one docroot; scan several docroots with `drupalscan scan` first"
         )
     obj.settings()  # a broken drupalscan.toml fails now, not after collecting
     options = build_crawl_options(kw)
+    failures: list[Failure] = []
     with obj.open_store(must_exist=not items) as store:
         if items:
-            api.collect(
+            sites = api.collect(
                 items,
                 store,
                 scan_options=api.ScanOptions(
@@ -468,10 +488,40 @@ def plan(
                 ),
                 crawl_options=options,
                 progress=obj.progress(),
+                sites_at_once=sites_at_once,
+                max_requests=max_requests,
+                failures=failures,
             )
+            _report_failures(failures, all_failed=not sites)
         written = _write_report(obj, store, fmt, output)
     for path in written:
         click.echo(str(path))
+
+
+def _read_sources(sources_file: str | None) -> list[str]:
+    """The sources listed in a --sources file: one a line, blanks and # comments skipped."""
+    if not sources_file:
+        return []
+    try:
+        lines = Path(sources_file).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise api.UsageError(f"--sources {sources_file}: {exc.strerror}") from None
+    return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def _report_failures(failures: list[Failure], *, all_failed: bool) -> None:
+    """One stderr line per failed source; exit 2 when no source worked.
+
+    A consultant running a portfolio wants the report for the sites that
+    worked plus a clear list of the others, so partial failure is a
+    warning.  When nothing worked there is nothing new to report.
+    """
+    if all_failed and failures:
+        for failure in failures:
+            click.echo(f"drupalscan: error: {failure.line()}", err=True)
+        sys.exit(2)
+    for failure in failures:
+        click.echo(f"drupalscan: warning: {failure.line()}", err=True)
 
 
 @main.command()

@@ -22,6 +22,12 @@ Shape of a crawl, and why:
 * Politeness lives in `HostGate`: one schedule per host, ``delay`` between
   request starts with jitter, pushed back by ``Retry-After``.  robots.txt's
   Crawl-delay raises ``delay``, up to ``max_crawl_delay``.
+* A portfolio run crawls several sites at once (`drupalscan.collect.portfolio`)
+  and caps the requests in flight across all of them: ``crawl_site`` takes an
+  optional ``request_slots`` semaphore shared by those crawls.  A worker takes
+  a slot after `HostGate` lets it go (so waiting out a delay holds none) and
+  gives it back once the response is closed, body read; a thread never holds
+  two.  Without the semaphore nothing changes.
 * The site summary is derived from the stored pages alone, in URL order:
   each page keeps the facts fingerprinting reads (`fp.PageFacts`: the
   identifying response headers, cookie names, meta generator, Drupal.settings
@@ -350,12 +356,18 @@ class Fetcher:
     """Thread-safe fetching: one session per worker thread, shared politeness."""
 
     def __init__(
-        self, options: CrawlOptions, scope: Scope, gate: HostGate, auth: Any = None
+        self,
+        options: CrawlOptions,
+        scope: Scope,
+        gate: HostGate,
+        auth: Any = None,
+        slots: threading.Semaphore | None = None,
     ) -> None:
         self.options = options
         self.scope = scope
         self.gate = gate
         self.auth = auth
+        self.slots = slots
         self.robots = Robots()
         self.local = threading.local()
         self.cookies = requests.cookies.RequestsCookieJar()
@@ -435,6 +447,23 @@ class Fetcher:
                 self.login_generation += 1
             return ""
 
+    def take_slot(self) -> None:
+        """Wait for one of the portfolio's global request slots (if any).
+
+        A slot this thread still holds is given back first, so a response
+        left unclosed by a bug cannot shrink the global cap for good.
+        """
+        if self.slots is not None:
+            self.give_slot()
+            self.slots.acquire()
+            self.local.slot = True
+
+    def give_slot(self) -> None:
+        """Give this thread's request slot back; a no-op when it holds none."""
+        if self.slots is not None and getattr(self.local, "slot", False):
+            self.local.slot = False
+            self.slots.release()
+
     def close(self) -> None:
         """Close every worker session."""
         with self.lock:
@@ -451,6 +480,7 @@ class Fetcher:
         error = ""
         for attempt in range(self.options.retries + 1):
             self.gate.wait(host)
+            self.take_slot()  # held until the caller has closed the response
             try:
                 resp = sess.request(
                     method,
@@ -461,6 +491,7 @@ class Fetcher:
                     allow_redirects=False,
                 )
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
+                self.give_slot()
                 error = describe_error(exc, host)
                 if error.startswith("DNS"):
                     return None, error
@@ -468,10 +499,15 @@ class Fetcher:
                     self.gate.defer(host, backoff(attempt))
                 continue
             except requests.RequestException as exc:
+                self.give_slot()
                 return None, describe_error(exc, host)
+            except BaseException:
+                self.give_slot()
+                raise
             if resp.status_code in RETRY_STATUSES and attempt < self.options.retries:
                 pause = retry_after(resp.headers.get("Retry-After"))
                 resp.close()
+                self.give_slot()
                 self.gate.defer(host, backoff(attempt) if pause is None else pause)
                 continue
             return resp, ""
@@ -490,46 +526,50 @@ class Fetcher:
         out = Fetched(url=url, final_url=url)
         current = url
         seen = {url}
-        while True:
-            resp, error = self._request(current)
-            if resp is None:
-                out.error = error
+        try:
+            while True:
+                resp, error = self._request(current)
+                if resp is None:
+                    out.error = error
+                    return out
+                out.status = resp.status_code
+                out.cookie_names.extend(c.name for c in resp.cookies)
+                out.headers = CaseInsensitiveDict(
+                    {k: resp.headers[k] for k in KEPT_HEADERS if k in resp.headers}
+                )
+                location = resp.headers.get("Location")
+                if resp.status_code in REDIRECT_STATUSES and location:
+                    _release(resp)
+                    self.give_slot()
+                    target = normalise_url(location, current)
+                    out.redirects.append(current)
+                    if target is None:
+                        out.error = "redirect to a non-HTTP URL"
+                        return out
+                    out.final_url = target
+                    if target in seen:
+                        out.error = "redirect loop"
+                        return out
+                    if len(out.redirects) > self.options.max_redirects:
+                        out.error = f"too many redirects (more than {self.options.max_redirects})"
+                        return out
+                    if not self.scope.same_host(target) or (known is not None and known(target)):
+                        return out
+                    if not self.robots.allowed(target):
+                        out.error = "redirect target disallowed by robots.txt"
+                        return out
+                    seen.add(target)
+                    current = target
+                    continue
+                out.final_url = current
+                read = is_html_type(out.content_type) if want_body is None else want_body
+                self._read(resp, out, read)
+                if out.status in RETRY_STATUSES and not out.error:
+                    attempts = self.options.retries + 1
+                    out.error = f"HTTP {out.status} after {attempts} attempt{'s' * (attempts > 1)}"
                 return out
-            out.status = resp.status_code
-            out.cookie_names.extend(c.name for c in resp.cookies)
-            out.headers = CaseInsensitiveDict(
-                {k: resp.headers[k] for k in KEPT_HEADERS if k in resp.headers}
-            )
-            location = resp.headers.get("Location")
-            if resp.status_code in REDIRECT_STATUSES and location:
-                _release(resp)
-                target = normalise_url(location, current)
-                out.redirects.append(current)
-                if target is None:
-                    out.error = "redirect to a non-HTTP URL"
-                    return out
-                out.final_url = target
-                if target in seen:
-                    out.error = "redirect loop"
-                    return out
-                if len(out.redirects) > self.options.max_redirects:
-                    out.error = f"too many redirects (more than {self.options.max_redirects})"
-                    return out
-                if not self.scope.same_host(target) or (known is not None and known(target)):
-                    return out
-                if not self.robots.allowed(target):
-                    out.error = "redirect target disallowed by robots.txt"
-                    return out
-                seen.add(target)
-                current = target
-                continue
-            out.final_url = current
-            read = is_html_type(out.content_type) if want_body is None else want_body
-            self._read(resp, out, read)
-            if out.status in RETRY_STATUSES and not out.error:
-                attempts = self.options.retries + 1
-                out.error = f"HTTP {out.status} after {attempts} attempt{'s' * (attempts > 1)}"
-            return out
+        finally:
+            self.give_slot()
 
     def _read(self, resp: requests.Response, out: Fetched, read: bool) -> None:
         """Read (or just measure) the body, stopping at max_bytes of decoded data."""
@@ -768,6 +808,7 @@ def drupal_login(fetcher: Fetcher, login_url: str, user: str, password: str) -> 
         raise CrawlError(f"login failed: cannot load {login_url} ({error})")
     html, _, error = read_body(resp, fetcher.options.max_bytes, fetcher.options.read_time)
     resp.close()
+    fetcher.give_slot()
     if error:
         raise CrawlError(f"login failed: cannot read {login_url} ({error})")
     soup = BeautifulSoup(html.decode("utf-8", "replace"), "html.parser")
@@ -799,6 +840,7 @@ def drupal_login(fetcher: Fetcher, login_url: str, user: str, password: str) -> 
     else:
         _release(resp)
     resp.close()
+    fetcher.give_slot()
     # New or changed cookies only: on a re-login the expired session cookie
     # is still in the jar and proves nothing.
     new = {c.name for c in sess.cookies if before.get(c.name) != c.value}
@@ -899,14 +941,18 @@ def crawl_site(
     progress: Progress | None = None,
     fingerprints: dict[str, Any] | None = None,
     probe_candidates: Sequence[str] = (),
+    request_slots: threading.Semaphore | None = None,
 ) -> model.Site:
     """Crawl a site into the store (resuming if it was interrupted) and store its Site.
 
     Raises CrawlError when the crawl cannot start (unreachable host, start
     URL not HTML, login failed ...).  Per-URL failures are recorded on the
-    pages and the crawl goes on.
+    pages and the crawl goes on.  ``request_slots``, shared by crawls running
+    at once, caps their requests in flight together (see the module docstring).
     """
-    return _Crawl(url, store, options, progress or Progress(), fingerprints, probe_candidates).run()
+    crawl = _Crawl(url, store, options, progress or Progress(), fingerprints, probe_candidates)
+    crawl.fetcher.slots = request_slots
+    return crawl.run()
 
 
 class _Crawl:
