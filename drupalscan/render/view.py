@@ -164,6 +164,13 @@ def _cost_text(low: int, high: int, rate: float, currency: str) -> str:
     return _money(low * rate, currency) + " – " + _money(high * rate, currency)
 
 
+def _status_label(mod: model.Module) -> str:
+    """A Drupal 7 core module whose data core moves elsewhere reads "Merged into X"."""
+    if mod.type == "core" and mod.status == "in_core" and mod.replacement:
+        return f"Core, merged into {mod.replacement}"
+    return STATUS_LABELS.get(mod.status, mod.status)
+
+
 def readiness(counts: Counter[str]) -> tuple[str, str]:
     """(label, css class) of a site's readiness from its finding severities."""
     if counts["blocker"]:
@@ -241,8 +248,19 @@ def effort_rows(
     out: dict[str, list[tuple[model.Finding, dict[str, Any]]]] = defaultdict(list)
     for sid in sids:
         rows = exact[sid]
-        lows = apportion([c.low for _, _, c, _, _ in rows], totals[(sid, "low")])
-        highs = apportion([c.high for _, _, c, _, _ in rows], totals[(sid, "high")])
+        # Share the site total out to the report's two tables first (custom
+        # code API uses, everything else), then within each table, so each
+        # table's subtotal stays within an hour of its exact sum.
+        sections = [[i for i, r in enumerate(rows) if r[0].subject.kind == "code"]]
+        sections.insert(0, [i for i in range(len(rows)) if i not in set(sections[0])])
+        lows = [0] * len(rows)
+        highs = [0] * len(rows)
+        for end, target in (("low", lows), ("high", highs)):
+            values = [getattr(c, end) for _, _, c, _, _ in rows]
+            parts = apportion([sum(values[i] for i in sec) for sec in sections], totals[(sid, end)])
+            for sec, part in zip(sections, parts, strict=True):
+                for i, n in zip(sec, apportion([values[i] for i in sec], part), strict=True):
+                    target[i] = n
         for (f, own, _, note, wave), c_low, c_high in zip(rows, lows, highs, strict=True):
             # A finding counted here shows what it adds; one counted elsewhere
             # shows its own range beside the 0 h it adds.
@@ -473,7 +491,7 @@ def _module_rows(
                 "version": m.version or "",
                 "type": m.type,
                 "enabled": "unknown" if m.enabled is None else ("yes" if m.enabled else "no"),
-                "status": STATUS_LABELS.get(m.status, m.status),
+                "status": _status_label(m),
                 "status_key": m.status,
                 "replacement": m.replacement or "",
                 "action": ACTION_LABELS.get(

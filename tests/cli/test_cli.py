@@ -435,3 +435,41 @@ def test_console_entry_point_prints_one_line_usage_errors(tmp_path: Path) -> Non
         timeout=60,
     )
     assert proc.returncode == 2 and "does not exist" in proc.stderr
+
+
+def test_demo_settings_survive_a_re_render(tmp_path: Path) -> None:
+    store = tmp_path / "d.db"
+    code, _, err = run("demo", "-o", str(tmp_path / "demo.html"), store=store)
+    assert code == 0, err
+    assert (tmp_path / "drupalscan.toml").is_file()
+    code, _, err = run(
+        "report", "--format", "json", "-o", str(tmp_path / "again.json"), store=store
+    )
+    assert code == 0, err
+    data = json.loads((tmp_path / "again.json").read_text())
+    assert data["client"] == "Northwind Traders"
+    assert data["plan"]["cost"]["currency"] == "EUR" and data["plan"]["cost"]["rate"] == 110
+    # A consultant's own drupalscan.toml beside the store is never overwritten.
+    (tmp_path / "drupalscan.toml").write_text('[report]\nclient = "Mine"\n')
+    code, _, err = run("demo", "-o", str(tmp_path / "demo2.html"), store=store)
+    assert code == 0, err
+    assert (tmp_path / "drupalscan.toml").read_text() == '[report]\nclient = "Mine"\n'
+    assert "Mine" in (tmp_path / "demo2.html").read_text()
+
+
+def test_logo_is_inlined(tmp_path: Path, scanned: Path) -> None:
+    logo = scanned.parent / "acme.svg"
+    logo.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        '<rect width="10" height="10"/></svg>'
+    )
+    (scanned.parent / "drupalscan.toml").write_text(f'[report]\nagency = "Acme"\nlogo = "{logo}"\n')
+    code, _, err = run("report", "-o", str(tmp_path / "r.html"), store=scanned)
+    assert code == 0, err
+    html = (tmp_path / "r.html").read_text()
+    assert 'src="data:image/svg+xml;base64,' in html and str(logo) not in html
+    (scanned.parent / "drupalscan.toml").write_text(
+        '[report]\nlogo = "%s"\n' % (tmp_path / "none.png")
+    )
+    code, _, err = run("report", "-o", str(tmp_path / "r2.html"), store=scanned)
+    assert code == 2 and "no such file" in err

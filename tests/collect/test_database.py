@@ -767,3 +767,20 @@ def test_sqlite_url_relative_and_absolute(tmp_path: Path, monkeypatch: pytest.Mo
     assert "db/absent.sqlite (relative to" in message and "/db/absent.sqlite" in message
     with pytest.raises(DatabaseError, match="no such file"):
         read_database(f"sqlite:///{tmp_path}/db/absent.sqlite")
+
+
+def test_views_and_webforms_are_read_when_present(tmp_path: Path) -> None:
+    """views_view rows and webform nodes, which the absent-table tests never reach."""
+    url = build_sqlite(tmp_path / "site.sqlite")
+    with sqlite3.connect(tmp_path / "site.sqlite") as conn:
+        conn.execute('CREATE TABLE "views_view" ("vid" INTEGER, "name" TEXT)')
+        conn.executemany(
+            'INSERT INTO "views_view" VALUES (?, ?)',
+            [(1, "staff_directory"), (2, "job_board"), (3, "frontpage_news")],
+        )
+        conn.execute('CREATE TABLE "webform" ("nid" INTEGER, "confirmation" TEXT)')
+        conn.executemany('INSERT INTO "webform" VALUES (?, ?)', [(10, ""), (11, ""), (12, "")])
+    got = read_database(url)
+    assert got.views == ["frontpage_news", "job_board", "staff_directory"]
+    assert got.webforms == 3
+    assert "views_view" not in got.missing_tables and "webform" not in got.missing_tables
