@@ -31,9 +31,17 @@ score 1/3 and stay apart, while a renamed copy (``news`` vs ``news_item``)
 with one field added or dropped scores 0.5 or more and merges.
 """
 
-SITE_SIMILARITY = 0.25
+SITE_SIMILARITY = 0.2
 """Minimum Jaccard similarity of two sites' feature sets for an edge in the
-site-similarity graph; below it, sites share little beyond Drupal core."""
+site-similarity graph.
+
+Features are contributed projects, content types, vocabularies and (for
+sites that are not Drupal) page templates, never core.  At
+0.2 two sites share about one such feature in five: typically a few
+contrib projects and their core content types (article, page, news), which
+is when one build of the target serves both.  Below it they share little
+beyond Drupal core, and planning them together saves nothing.
+"""
 
 
 def enabled_modules(site: model.Site) -> list[model.Module]:
@@ -135,12 +143,18 @@ def site_features(site: model.Site) -> set[str]:
     """The features that characterise a site for consolidation.
 
     Core modules are left out: every Drupal site has them, so they would make
-    all Drupal sites look alike.
+    all Drupal sites look alike.  Modules count by project (date, date_api
+    and date_popup are one thing to build).  Page templates count only for
+    sites that are not Drupal, where they are the only structure seen: a
+    Drupal site's node templates repeat its content types, and its other
+    templates (front, user, term pages) are on every Drupal site and are
+    only visible when it was crawled rather than scanned.
     """
-    feats = {f"module:{m.name}" for m in enabled_modules(site) if m.type != "core"}
+    feats = {f"module:{m.project or m.name}" for m in enabled_modules(site) if m.type != "core"}
     feats |= {f"type:{ct.name}" for ct in site.content_types}
     feats |= {f"vocabulary:{v.name}" for v in site.vocabularies}
-    feats |= {f"template:{t}" for t in site.templates}
+    if not site.kind.startswith("drupal"):
+        feats |= {f"template:{t}" for t in site.templates}
     feats.add(f"kind:{site.kind}")
     return feats
 

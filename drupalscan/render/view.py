@@ -164,6 +164,12 @@ def _cost_text(low: int, high: int, rate: float, currency: str) -> str:
     return _money(low * rate, currency) + " – " + _money(high * rate, currency)
 
 
+def _feature_label(feature: str) -> str:
+    """``module:captcha`` -> ``captcha (module)``, for readers who do not know the keys."""
+    kind, _, name = feature.partition(":")
+    return f"{name} ({FEATURE_KINDS.get(kind, kind)})" if name else feature
+
+
 def _status_label(mod: model.Module) -> str:
     """A Drupal 7 core module whose data core moves elsewhere reads "Merged into X"."""
     if mod.type == "core" and mod.status == "in_core" and mod.replacement:
@@ -379,8 +385,11 @@ def build_view(report: Report) -> dict[str, Any]:
             {
                 "index": g.index,
                 "sites": [names.get(s, s) for s in g.sites],
-                "shared": g.shared,
-                "unique": [(names.get(s, s), feats) for s, feats in sorted(g.unique.items())],
+                "shared": [_feature_label(f) for f in g.shared if not f.startswith("kind:")],
+                "unique": [
+                    (names.get(s, s), [_feature_label(f) for f in feats])
+                    for s, feats in sorted(g.unique.items())
+                ],
             }
             for g in plan.groups
         ],

@@ -712,7 +712,7 @@ def test_waves_say_what_they_reuse_or_that_they_stand_alone() -> None:
     c = site(
         "c",
         # Enough of its own to stay out of a's consolidation group.
-        ["views", "ctools", *(f"extra_{k}" for k in range(14))],
+        ["views", "ctools", *(f"extra_{k}" for k in range(20))],
         [_type("article", 5, ("body", "text_long", 1))],
     )
     findings = [_finding("D7-SITE-001", "b", "b", 1, 2), _finding("D7-SITE-001", "c", "c", 5, 9)]
