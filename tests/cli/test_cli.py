@@ -473,3 +473,27 @@ def test_logo_is_inlined(tmp_path: Path, scanned: Path) -> None:
     )
     code, _, err = run("report", "-o", str(tmp_path / "r2.html"), store=scanned)
     assert code == 2 and "no such file" in err
+
+
+def test_failed_database_stage_is_redone_by_plan(tmp_path: Path) -> None:
+    """scan --db BAD keeps the codebase; a later plan --db GOOD must add the database."""
+    store = tmp_path / "s.db"
+    bad = tmp_path / "bad.sqlite"
+    bad.write_bytes(b"not sqlite" * 100)
+    code, _, _ = run("scan", str(COMMS_DOCROOT), "--db", f"sqlite:///{bad}", store=store)
+    assert code == 2
+    code, _, err = run(
+        "plan",
+        str(COMMS_DOCROOT),
+        "--db",
+        f"sqlite:///{COMMS_DB}",
+        "--format",
+        "json",
+        "-o",
+        str(tmp_path / "p.json"),
+        store=store,
+    )
+    assert code == 0, err
+    (site,) = json.loads((tmp_path / "p.json").read_text())["sites"]
+    assert "database" in site["collected"]
+    assert {c["name"] for c in site["content_types"]} >= {"news", "press_release"}

@@ -356,3 +356,14 @@ def test_templates_of_every_theme(tmp_path: Path) -> None:
     assert (code.php_files, code.php_lines, code.hooks, code.api_uses) == (0, 0, [], [])
     assert themes["seven"].code is not None and themes["seven"].code.templates == []
     assert themes["comms"].code is not None and len(themes["comms"].code.templates) == 4
+
+
+def test_huge_php_file_is_counted_not_read(northwind_docroot: Path) -> None:
+    hr = northwind_docroot / "sites" / "all" / "modules" / "custom" / "northwind_hr"
+    with (hr / "generated.inc").open("wb") as fh:
+        fh.write(b"<?php\n" + b"// variable_get('x');\n" * 150_000)  # ~3.3 MB
+    facts = scan_codebase(northwind_docroot)
+    hr_mod = next(m for m in facts.modules if m.name == "northwind_hr")
+    assert hr_mod.code is not None and hr_mod.code.php_files >= 1
+    assert not any(u.file.endswith("generated.inc") for u in hr_mod.code.api_uses)
+    assert any("generated.inc" in w and "too large" in w for w in facts.warnings)

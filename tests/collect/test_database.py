@@ -784,3 +784,20 @@ def test_views_and_webforms_are_read_when_present(tmp_path: Path) -> None:
     assert got.views == ["frontpage_news", "job_board", "staff_directory"]
     assert got.webforms == 3
     assert "views_view" not in got.missing_tables and "webform" not in got.missing_tables
+
+
+def test_odd_tables_give_warnings_not_crashes(tmp_path: Path) -> None:
+    """A node_type without its usual columns and a variable table of garbage."""
+    url = build_sqlite(tmp_path / "odd.sqlite")
+    with sqlite3.connect(tmp_path / "odd.sqlite") as conn:
+        conn.execute('DROP TABLE "node_type"')
+        conn.execute('CREATE TABLE "node_type" ("oddity" TEXT)')
+        conn.execute("INSERT INTO \"node_type\" VALUES ('x')")
+        conn.execute('UPDATE "variable" SET "value" = X\'00FF00\'')
+    try:
+        got = read_database(url)
+    except DatabaseError as exc:  # a clear one-line refusal is also acceptable
+        assert "\n" not in str(exc) and "node_type" in str(exc)
+        return
+    assert got.warnings
+    assert got.extensions  # the rest of the database is still read
