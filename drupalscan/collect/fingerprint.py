@@ -350,6 +350,14 @@ def signals_from_page(parsed: Parsed, url: str) -> list[Signal]:
     return signals_from_facts(facts_from_parsed(parsed), url)
 
 
+_MARKER_SIGNALS = (
+    ("drupal-settings-json", "drupal8+", 8, "script", "drupal-settings-json script"),
+    ("wp-content", "wordpress", 8, "asset-path", "wp-content / wp-includes paths"),
+    ("joomla", "joomla", 6, "script", "Joomla script options"),
+)
+"""Page markers that name a kind of site: (marker, kind, weight, evidence kind, detail)."""
+
+
 def signals_from_facts(facts: PageFacts, url: str) -> list[Signal]:
     """Kind, module and theme signals from a page's stored facts.
 
@@ -400,33 +408,11 @@ def signals_from_facts(facts: PageFacts, url: str) -> list[Signal]:
                 Evidence(kind="script", detail="Drupal.settings in an inline script", location=url),
             )
         )
-    if "drupal-settings-json" in markers:
-        out.append(
-            Signal(
-                "kind",
-                "drupal8+",
-                8,
-                Evidence(kind="script", detail="drupal-settings-json script", location=url),
+    for marker, kind, weight, ev_kind, detail in _MARKER_SIGNALS:
+        if marker in markers:
+            out.append(
+                Signal("kind", kind, weight, Evidence(kind=ev_kind, detail=detail, location=url))
             )
-        )
-    if "wp-content" in markers:
-        out.append(
-            Signal(
-                "kind",
-                "wordpress",
-                8,
-                Evidence(kind="asset-path", detail="wp-content / wp-includes paths", location=url),
-            )
-        )
-    if "joomla" in markers:
-        out.append(
-            Signal(
-                "kind",
-                "joomla",
-                6,
-                Evidence(kind="script", detail="Joomla script options", location=url),
-            )
-        )
     out.extend(signals_from_classes(facts.body_classes, facts.classes, url))
     for form_id in dict.fromkeys(facts.form_ids):
         for prefix, module in _FORM_MODULES:

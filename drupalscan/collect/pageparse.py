@@ -206,6 +206,40 @@ def _text(tag: Tag) -> str:
     return _WS.sub(" ", tag.get_text(" ")).strip()
 
 
+def _script(
+    out: Any,
+    src: str | None,
+    text: str,
+    selector: Any,
+    base: str,
+    add_asset: Callable[[str], None],
+) -> None:
+    """What a <script> tells, shared by the fast and the reference parser.
+
+    An external script is an asset (and WordPress paths a marker); an inline
+    one may carry Drupal 7's settings, Drupal 8+'s settings JSON, WordPress's
+    or Joomla's tell-tales.
+    """
+    if src is not None:
+        add_asset(src)
+        if "wp-content" in src or "wp-includes" in src:
+            out.markers.add("wp-content")
+        return
+    if selector == "drupal-settings-json":
+        out.drupal_settings_json = True
+    elif "Drupal.settings" in text:
+        settings = parse_drupal_settings(text)
+        if settings is not None:
+            out.drupal_settings = settings
+            _settings_assets(settings, base, add_asset)
+        else:
+            out.markers.add("Drupal.settings")
+    if "wp-content" in text or "wpApiSettings" in text:
+        out.markers.add("wp-content")
+    if "Joomla" in text:
+        out.markers.add("joomla")
+
+
 def parse_drupal_settings(script: str) -> dict[str, Any] | None:
     """The object passed to ``jQuery.extend(Drupal.settings, ...)``, or None.
 
@@ -511,25 +545,9 @@ def _walk_lxml(
                         out.headings.append(f"{name}: {heading}")
             elif name == "script":
                 src = tag.get("src")
+                _script(out, src, tag.text or "", tag.get("data-drupal-selector"), base, add_asset)
                 if src is not None:
-                    add_asset(src)
-                    if "wp-content" in src or "wp-includes" in src:
-                        out.markers.add("wp-content")
                     continue
-                script = tag.text or ""
-                if tag.get("data-drupal-selector") == "drupal-settings-json":
-                    out.drupal_settings_json = True
-                elif "Drupal.settings" in script:
-                    settings = parse_drupal_settings(script)
-                    if settings is not None:
-                        out.drupal_settings = settings
-                        _settings_assets(settings, base, add_asset)
-                    else:
-                        out.markers.add("Drupal.settings")
-                if "wp-content" in script or "wpApiSettings" in script:
-                    out.markers.add("wp-content")
-                if "Joomla" in script:
-                    out.markers.add("joomla")
             elif name == "style":
                 for ref in _IMPORT.findall(tag.text or ""):
                     add_asset(ref)
@@ -664,25 +682,10 @@ def _walk(soup: BeautifulSoup, out: Parsed, url: str, site_host: str) -> None:
                     out.headings.append(f"{name}: {heading}")
         elif name == "script":
             src = tag.get("src")
-            if isinstance(src, str):
-                add_asset(src)
-                if "wp-content" in src or "wp-includes" in src:
-                    out.markers.add("wp-content")
+            src = src if isinstance(src, str) else None
+            _script(out, src, tag.string or "", tag.get("data-drupal-selector"), base, add_asset)
+            if src is not None:
                 continue
-            script = tag.string or ""
-            if tag.get("data-drupal-selector") == "drupal-settings-json":
-                out.drupal_settings_json = True
-            elif "Drupal.settings" in script:
-                settings = parse_drupal_settings(script)
-                if settings is not None:
-                    out.drupal_settings = settings
-                    _settings_assets(settings, base, add_asset)
-                else:
-                    out.markers.add("Drupal.settings")
-            if "wp-content" in script or "wpApiSettings" in script:
-                out.markers.add("wp-content")
-            if "Joomla" in script:
-                out.markers.add("joomla")
         elif name == "style":
             for ref in _IMPORT.findall(tag.string or ""):
                 add_asset(ref)
