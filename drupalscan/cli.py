@@ -331,7 +331,7 @@ def scan(
 @click.option("--json", "as_json", is_flag=True, help="Print the inventory as JSON.")
 @click.pass_obj
 @handle_errors
-def crawl(obj: Ctx, urls: tuple[str, ...], as_json: bool, **kw: Any) -> None:
+def crawl(obj: Ctx, /, urls: tuple[str, ...], as_json: bool, **kw: Any) -> None:
     """Inventory live sites over HTTP (resumes an interrupted crawl)."""
     options = build_crawl_options(kw)
     with obj.open_store() as store:
@@ -451,6 +451,7 @@ def _write_report(obj: Ctx, store: Store, fmt: str, output: str | None) -> list[
 @handle_errors
 def plan(
     obj: Ctx,
+    /,
     sources: tuple[str, ...],
     sources_file: str | None,
     sites_at_once: int,

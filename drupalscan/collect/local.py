@@ -7,7 +7,7 @@ run redoes only what is missing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,7 @@ def scan_local(
     *,
     db: str | None = None,
     db_prefix: str = "",
-    drush: str | list[str] | None = None,
+    drush: str | Sequence[str] | None = None,
     site_dir: str = "sites/default",
     kb: Any,
     annotate: Any,

@@ -413,7 +413,7 @@ def _parse(
 
 # -- fast path: lxml ---------------------------------------------------------------
 
-_TAGS = ("a", "area", "h1", "h2", "h3", "script", "style", "link", "img", "meta")
+_TAGS: tuple[str, ...] = ("a", "area", "h1", "h2", "h3", "script", "style", "link", "img", "meta")
 _TAGS += ("input", "base", "html", "body", "title")
 """The elements `_walk_lxml` reads; libxml2 skips every other one in C."""
 
@@ -764,7 +764,8 @@ def _settings_assets(settings: dict[str, Any], base: str, add_asset: Any) -> Non
     state = settings.get("ajaxPageState")
     if not isinstance(state, dict):
         return
-    base_path = settings.get("basePath") if isinstance(settings.get("basePath"), str) else "/"
+    raw_base = settings.get("basePath")
+    base_path = raw_base if isinstance(raw_base, str) else "/"
     for key in ("css", "js"):
         files = state.get(key)
         if isinstance(files, dict):

@@ -61,7 +61,7 @@ def _convert(tp: Any, data: Any, where: str) -> Any:
             raise SchemaError(f"{where}: expected an object")
         _, val = get_args(tp)
         return {k: _convert(val, v, f"{where}.{k}") for k, v in data.items()}
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
             raise SchemaError(f"{where}: expected an object")
         hints = _hints(tp)

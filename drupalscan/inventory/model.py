@@ -15,8 +15,10 @@ import dataclasses
 import hashlib
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
+
+_D = TypeVar("_D")
 
 SCHEMA_VERSION = 1
 """Bumped whenever a field is renamed or its meaning changes."""
@@ -374,9 +376,9 @@ def site_id(source: str) -> str:
     return f"{stem}-{digest}"
 
 
-def replace(obj: Any, **changes: Any) -> Any:
+def replace(obj: _D, **changes: Any) -> _D:
     """Shorthand for ``dataclasses.replace`` used by collectors merging stages."""
-    return dataclasses.replace(obj, **changes)
+    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
