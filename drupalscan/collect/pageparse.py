@@ -206,6 +206,44 @@ def _text(tag: Tag) -> str:
     return _WS.sub(" ", tag.get_text(" ")).strip()
 
 
+class _Refs:
+    """Links and assets of one page, normalised, deduplicated and capped.
+
+    Shared by the fast and the reference parser; ``base`` follows a
+    ``<base href>`` once the parser meets one.
+    """
+
+    def __init__(self, base: str, site_host: str) -> None:
+        self.base = base
+        self.site_host = site_host
+        self.links: dict[str, None] = {}
+        self.external: dict[str, None] = {}
+        self.assets: dict[str, None] = {}
+
+    def asset(self, ref: str) -> None:
+        """Record a script, stylesheet or image reference."""
+        norm = normalise_url(ref, self.base)
+        if norm and len(self.assets) < MAX_LINKS:
+            self.assets.setdefault(norm, None)
+
+    def link(self, ref: str) -> None:
+        """Record a link, internal (same host) or external."""
+        norm = normalise_url(ref, self.base)
+        if not norm:
+            return
+        if host_of(norm) == self.site_host:
+            if len(self.links) < MAX_LINKS:
+                self.links.setdefault(norm, None)
+        elif len(self.external) < MAX_LINKS:
+            self.external.setdefault(norm, None)
+
+    def fill(self, out: Any) -> None:
+        """Copy the collected references onto the parse result, in page order."""
+        out.links = list(self.links)
+        out.external_links = list(self.external)
+        out.assets = list(self.assets)
+
+
 def _script(
     out: Any,
     src: str | None,
@@ -511,24 +549,8 @@ def _walk_lxml(
     page wrote it, so with ``implied_body`` the document counts as bodiless.
     """
     base = url
-    links: dict[str, None] = {}
-    external: dict[str, None] = {}
-    assets: dict[str, None] = {}
-
-    def add_asset(ref: str) -> None:
-        norm = normalise_url(ref, base)
-        if norm and len(assets) < MAX_LINKS:
-            assets.setdefault(norm, None)
-
-    def add_link(ref: str) -> None:
-        norm = normalise_url(ref, base)
-        if not norm:
-            return
-        if host_of(norm) == site_host:
-            if len(links) < MAX_LINKS:
-                links.setdefault(norm, None)
-        elif len(external) < MAX_LINKS:
-            external.setdefault(norm, None)
+    refs = _Refs(url, site_host)
+    add_asset, add_link = refs.asset, refs.link
 
     body_el = None
     for top in tops:
@@ -573,7 +595,7 @@ def _walk_lxml(
             elif name == "base":
                 href = tag.get("href")
                 if href is not None and base == url:
-                    base = normalise_url(href, url) or url
+                    base = refs.base = normalise_url(href, url) or url
             elif name == "html":
                 lang = tag.get("lang") or tag.get("xml:lang")
                 if lang is not None:
@@ -597,9 +619,7 @@ def _walk_lxml(
             if any(c.startswith("view-display-id-page") for c in tokens):
                 out.page_views.extend(c[8:] for c in tokens if c.startswith("view-id-"))
 
-    out.links = list(links)
-    out.external_links = list(external)
-    out.assets = list(assets)
+    refs.fill(out)
     if body_el is not None:
         strings = _VISIBLE_TEXT(body_el)
     else:
@@ -638,25 +658,9 @@ def _lxml_structure(root: Any) -> str:
 def _walk(soup: BeautifulSoup, out: Parsed, url: str, site_host: str) -> None:
     """One pass over the tags filling `out`; then text and template."""
     base = url
-    links: dict[str, None] = {}
-    external: dict[str, None] = {}
-    assets: dict[str, None] = {}
+    refs = _Refs(url, site_host)
+    add_asset, add_link = refs.asset, refs.link
     invisible: list[Tag] = []
-
-    def add_asset(ref: str) -> None:
-        norm = normalise_url(ref, base)
-        if norm and len(assets) < MAX_LINKS:
-            assets.setdefault(norm, None)
-
-    def add_link(ref: str) -> None:
-        norm = normalise_url(ref, base)
-        if not norm:
-            return
-        if host_of(norm) == site_host:
-            if len(links) < MAX_LINKS:
-                links.setdefault(norm, None)
-        elif len(external) < MAX_LINKS:
-            external.setdefault(norm, None)
 
     for tag in soup.find_all(True):
         name = tag.name
@@ -710,7 +714,7 @@ def _walk(soup: BeautifulSoup, out: Parsed, url: str, site_host: str) -> None:
         elif name == "base":
             href = tag.get("href")
             if isinstance(href, str) and base == url:
-                base = normalise_url(href, url) or url
+                base = refs.base = normalise_url(href, url) or url
         elif name == "html":
             lang = tag.get("lang") or tag.get("xml:lang")
             if isinstance(lang, str):
@@ -718,9 +722,7 @@ def _walk(soup: BeautifulSoup, out: Parsed, url: str, site_host: str) -> None:
         elif name == "body":
             out.body_classes = [c for c in _class_list(tag) if len(c) <= 80][:100]
 
-    out.links = list(links)
-    out.external_links = list(external)
-    out.assets = list(assets)
+    refs.fill(out)
     for tag in invisible:
         tag.extract()
     body = soup.body or soup
