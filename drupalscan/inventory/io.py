@@ -10,6 +10,7 @@ import dataclasses
 import json
 import types
 import typing
+from collections.abc import Callable
 from functools import cache
 from typing import Any, TypeVar, Union, get_args, get_origin
 
@@ -26,7 +27,7 @@ class SchemaError(ValueError):
 def to_data(obj: Any) -> Any:
     """Turn a model object (or list/dict of them) into JSON-native data."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_data(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        return _dumper(type(obj))(obj)
     if isinstance(obj, (list, tuple)):
         return [to_data(v) for v in obj]
     if isinstance(obj, dict):
@@ -39,41 +40,162 @@ def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls, vars(model))
 
 
+_PLAIN = (str, int, bool, type(None))
+"""Field types whose values are already JSON-native and need no conversion."""
+
+
+def _is_plain(tp: Any) -> bool:
+    """Whether a hint only admits JSON-native scalars (``str``, ``int | None``, ...)."""
+    if get_origin(tp) in (Union, types.UnionType):
+        return all(_is_plain(arg) for arg in get_args(tp))
+    return tp in _PLAIN
+
+
+def _plain_items(tp: Any) -> bool:
+    """Whether a hint is a list or str-keyed dict of plain scalars (``list[str]``)."""
+    origin = get_origin(tp)
+    if origin is list:
+        return _is_plain(get_args(tp)[0])
+    return origin is dict and _is_plain(get_args(tp)[1])
+
+
+@cache
+def _dumper(cls: type) -> Callable[[Any], dict[str, Any]]:
+    """A ``to_data`` for one dataclass, with the per-field decisions made once.
+
+    Pages are written thousands of times a second while crawling; walking
+    every list item through `to_data` cost more than the JSON encoding.
+    Plain fields are copied as they are, lists and dicts of plain values
+    are copied shallowly, anything else goes through `to_data`.
+    """
+    hints = _hints(cls)
+    plan = []
+    for f in dataclasses.fields(cls):
+        tp = hints[f.name]
+        kind = "plain" if _is_plain(tp) else "items" if _plain_items(tp) else "deep"
+        plan.append((f.name, kind))
+
+    def dump(obj: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, kind in plan:
+            value = getattr(obj, name)
+            if kind == "plain":
+                out[name] = value
+            elif kind == "items" and isinstance(value, (list, tuple)):
+                out[name] = list(value)
+            elif kind == "items" and isinstance(value, dict):
+                out[name] = {str(k): v for k, v in value.items()}
+            else:
+                out[name] = to_data(value)
+        return out
+
+    return dump
+
+
 def from_data(cls: type[T], data: Any) -> T:
     """Build a model object of type ``cls`` from JSON-native data."""
-    return typing.cast(T, _convert(cls, data, cls.__name__))
+    try:
+        return typing.cast(T, _loader(cls)(data))
+    except _Misfit as exc:
+        raise SchemaError(f"{cls.__name__}{''.join(reversed(exc.path))}: {exc.problem}") from None
 
 
-def _convert(tp: Any, data: Any, where: str) -> Any:
+class _Misfit(Exception):
+    """Data that does not fit the model; the path is collected on the way out.
+
+    Building the path ("Site.pages[].links") as a string on every call cost
+    more than the conversion itself, so it is only built for the error.
+    """
+
+    def __init__(self, problem: str) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.path: list[str] = []
+
+
+def _same(data: Any) -> Any:
+    return data
+
+
+def _to_float(data: Any) -> Any:
+    return float(data) if isinstance(data, int) and not isinstance(data, bool) else data
+
+
+@cache
+def _loader(tp: Any) -> Callable[[Any], Any]:
+    """A converter from JSON-native data to hint ``tp``, decided once per hint."""
     origin = get_origin(tp)
     if origin in (Union, types.UnionType):
         args = [a for a in get_args(tp) if a is not type(None)]
-        if data is None:
-            return None
-        return _convert(args[0], data, where)
+        inner = _loader(args[0])
+        return lambda data: None if data is None else inner(data)
     if origin is list:
-        if not isinstance(data, list):
-            raise SchemaError(f"{where}: expected a list")
-        (item,) = get_args(tp)
-        return [_convert(item, v, f"{where}[]") for v in data]
+        return _list_loader(_loader(get_args(tp)[0]))
     if origin is dict:
-        if not isinstance(data, dict):
-            raise SchemaError(f"{where}: expected an object")
-        _, val = get_args(tp)
-        return {k: _convert(val, v, f"{where}.{k}") for k, v in data.items()}
+        return _dict_loader(_loader(get_args(tp)[1]))
     if isinstance(tp, type) and dataclasses.is_dataclass(tp):
-        if not isinstance(data, dict):
-            raise SchemaError(f"{where}: expected an object")
-        hints = _hints(tp)
-        known = {f.name for f in dataclasses.fields(tp)}
-        kwargs = {k: _convert(hints[k], v, f"{where}.{k}") for k, v in data.items() if k in known}
+        return _dataclass_loader(tp)
+    if tp is float:
+        return _to_float
+    return _same
+
+
+def _list_loader(item: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def load(data: Any) -> Any:
+        if not isinstance(data, list):
+            raise _Misfit("expected a list")
+        if item is _same:
+            return data
         try:
-            return tp(**kwargs)
+            return [item(v) for v in data]
+        except _Misfit as exc:
+            exc.path.append("[]")
+            raise
+
+    return load
+
+
+def _dict_loader(value: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def load(data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise _Misfit("expected an object")
+        if value is _same:
+            return data
+        out = {}
+        for k, v in data.items():
+            try:
+                out[k] = value(v)
+            except _Misfit as exc:
+                exc.path.append(f".{k}")
+                raise
+        return out
+
+    return load
+
+
+def _dataclass_loader(cls: type) -> Callable[[Any], Any]:
+    hints = _hints(cls)
+    fields = {f.name: _loader(hints[f.name]) for f in dataclasses.fields(cls)}
+
+    def load(data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise _Misfit("expected an object")
+        kwargs = {}
+        for k, v in data.items():
+            conv = fields.get(k)
+            if conv is None:
+                continue  # a field this version does not know: ignored
+            try:
+                kwargs[k] = v if conv is _same else conv(v)
+            except _Misfit as exc:
+                exc.path.append(f".{k}")
+                raise
+        try:
+            return cls(**kwargs)
         except TypeError as exc:
-            raise SchemaError(f"{where}: {exc}") from None
-    if tp is float and isinstance(data, int):
-        return float(data)
-    return data
+            raise _Misfit(str(exc)) from None
+
+    return load
 
 
 def dumps(obj: Any, *, indent: int | None = 2) -> str:

@@ -95,3 +95,32 @@ def test_site_id_is_stable_across_spellings(a: str, b: str) -> None:
 def test_site_id_differs_by_source(tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert model.site_id("http://a.test/") != model.site_id("http://b.test/")
     assert model.site_id(str(tmp_path)) == model.site_id(str(tmp_path) + "/")
+
+
+def test_misfit_data_names_where_it_is() -> None:
+    data = io.to_data(_site())
+    data["modules"][0]["code"]["api_uses"] = {"not": "a list"}
+    where = r"^Site\.modules\[\]\.code\.api_uses: expected a list$"
+    with pytest.raises(io.SchemaError, match=where):
+        io.from_data(model.Site, data)
+    with pytest.raises(io.SchemaError, match=r"^Page\.links: expected a list$"):
+        io.from_data(model.Page, {"url": "http://x.test/", "links": "http://x.test/a"})
+    with pytest.raises(io.SchemaError, match=r"^Page\.headers: expected an object$"):
+        io.from_data(model.Page, {"url": "http://x.test/", "headers": ["X-Generator"]})
+    with pytest.raises(io.SchemaError, match=r"^Page: .*url"):
+        io.from_data(model.Page, {"status": 200})
+
+
+def test_loader_converts_ints_to_floats_and_ignores_unknown_fields() -> None:
+    effort = io.from_data(model.Effort, {"low": 2, "high": 5.5, "later_field": 1})
+    assert effort == model.Effort(low=2.0, high=5.5)
+    assert type(effort.low) is float
+
+
+def test_dumped_page_does_not_share_lists_with_the_page() -> None:
+    page = model.Page(url="http://x.test/", links=["http://x.test/a"], headers={"Server": "x"})
+    data = io.to_data(page)
+    assert data["links"] == ["http://x.test/a"] and data["headers"] == {"Server": "x"}
+    data["links"].append("http://x.test/b")
+    assert page.links == ["http://x.test/a"]
+    assert io.from_data(model.Page, json.loads(io.dumps(page))) == page
