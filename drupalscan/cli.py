@@ -174,6 +174,13 @@ def crawl_options(func: F) -> F:
             is_flag=True,
             help="Probe well-known module files to find more modules (bounded).",
         ),
+        click.option(
+            "--parse-processes",
+            type=click.IntRange(0, 16),
+            default=None,
+            help="Helper processes that parse pages; 0 parses in the crawl's own threads. "
+            "Default: one, on a machine with two or more cores, once a crawl passes 200 pages.",
+        ),
     ]
     for opt in reversed(opts):
         func = opt(func)
@@ -230,6 +237,7 @@ def build_crawl_options(kw: dict[str, Any]) -> Any:
         max_bytes=kw.pop("max_bytes"),
         path_prefix=kw.pop("path_prefix"),
         max_crawl_delay=kw.pop("max_crawl_delay"),
+        parse_processes=kw.pop("parse_processes"),
     )
 
 

@@ -32,9 +32,12 @@ Shape of a crawl, and why:
   each page keeps the facts fingerprinting reads (`fp.PageFacts`: the
   identifying response headers, cookie names, meta generator, Drupal.settings
   keys, module-naming classes, form ids), so a crawl interrupted and
-  resumed concludes exactly what an uninterrupted one does.  (Until
-  `model.Page` has those fields, see FACTS_STORED, this run's signals are
-  also held in memory and earlier runs' are partly lost.)
+  resumed concludes exactly what an uninterrupted one does.
+* Parsing may leave the process: a big crawl on a machine with a spare core
+  hands each fetched page to a helper process (`drupalscan.collect.parseproc`),
+  which returns the page record with its stored JSON already made.  The
+  coordinator then only writes text and admits links, and the workers'
+  shared interpreter lock is left to fetching (see `CrawlOptions.parse_processes`).
 * Secrets (passwords, cookies, auth headers) live only in the sessions.
   Pages keep only allow-listed, identifying response headers (never
   Set-Cookie, never request headers), cookie names without values, and
@@ -43,8 +46,8 @@ Shape of a crawl, and why:
 
 from __future__ import annotations
 
-import dataclasses
 import email.utils
+import os
 import random
 import re
 import threading
@@ -53,8 +56,8 @@ import urllib.robotparser
 import zlib
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from queue import Empty, SimpleQueue
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
@@ -67,7 +70,9 @@ from requests.structures import CaseInsensitiveDict
 
 from drupalscan import __version__
 from drupalscan.collect import fingerprint as fp
-from drupalscan.collect.pageparse import is_html_type, parse_html
+from drupalscan.collect.pageparse import is_html_type
+from drupalscan.collect.pagerecord import Fetched, PageRecord, record_of, record_page
+from drupalscan.collect.parseproc import ParseProcesses
 from drupalscan.collect.urls import Scope, TrapGuard, host_of, normalise_url
 from drupalscan.inventory import model
 from drupalscan.inventory.store import Store
@@ -108,22 +113,8 @@ KEPT_HEADERS = tuple(
     dict.fromkeys(("Content-Type", "Content-Language", "Last-Modified", *fp.FACT_HEADERS))
 )
 """Response headers kept in memory for parsing and fingerprinting; none is secret."""
-
-_PAGE_FIELDS = frozenset(f.name for f in dataclasses.fields(model.Page))
-FACT_FIELDS = (
-    "headers",
-    "cookie_names",
-    "generator",
-    "site_name",
-    "drupal_settings",
-    "classes",
-    "form_ids",
-    "markers",
-)
-"""`fp.PageFacts` fields stored on `model.Page` (body_classes already is)."""
-FACTS_STORED = _PAGE_FIELDS.issuperset(FACT_FIELDS)
-"""Whether the model stores every fact: then the summary needs nothing held
-in memory.  Fields the model has are stored either way."""
+PARSE_HELPERS_AFTER = 200
+"""Pages handled before an auto-sized crawl starts its parse helpers."""
 
 
 class CrawlError(Exception):
@@ -182,6 +173,21 @@ class CrawlOptions:
     """Longest seconds to read one response body: ``timeout`` only bounds the
     gap between bytes, so a server trickling a byte a second would hold a
     worker for days without this."""
+    parse_processes: int | None = None
+    """Helper processes that parse pages (`drupalscan.collect.parseproc`):
+    0 parses in the worker threads; N starts N helpers at once; None (auto)
+    starts one on a machine with two cores or more, once a crawl has handled
+    `PARSE_HELPERS_AFTER` pages: starting it costs more than parsing a small
+    site's pages.  One helper parses about 2,000 typical pages a second,
+    more than one process fetches with requests; a second one only
+    competes for the cores (bench/bench_crawl.py, 2 cores)."""
+
+
+def parse_helpers(options: CrawlOptions) -> int:
+    """How many parse helper processes a crawl with these options uses."""
+    if options.parse_processes is not None:
+        return max(0, options.parse_processes)
+    return 1 if (os.cpu_count() or 1) >= 2 else 0
 
 
 # -- politeness ------------------------------------------------------------------
@@ -266,26 +272,6 @@ def describe_error(exc: BaseException, host: str) -> str:
 # -- fetching --------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Fetched:
-    """One URL's outcome after redirects, retries and the size cap."""
-
-    url: str
-    final_url: str = ""
-    status: int = 0
-    redirects: list[str] = field(default_factory=list)
-    headers: CaseInsensitiveDict[str] = field(default_factory=CaseInsensitiveDict)
-    cookie_names: list[str] = field(default_factory=list)
-    body: bytes | None = None
-    size: int = 0
-    error: str = ""
-
-    @property
-    def content_type(self) -> str:
-        """The Content-Type header, or ""."""
-        return self.headers.get("Content-Type", "")
-
-
 class Robots:
     """robots.txt rules for our User-Agent (everything allowed when absent)."""
 
@@ -366,8 +352,15 @@ class Fetcher:
         self.options = options
         self.scope = scope
         self.gate = gate
-        self.auth = auth
         self.slots = slots
+        # requests reads proxies, the CA bundle and ~/.netrc from the
+        # environment on every request (its trust_env): about 15 % of a fast
+        # fetch.  A crawl talks to one host, so they are read once, here,
+        # with requests' own functions, and the sessions do not look again.
+        here = urlunsplit(("http", scope.host, "/", "", ""))
+        self.proxies = requests.utils.get_environ_proxies(here)
+        self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        self.auth = auth if auth is not None else requests.utils.get_netrc_auth(here)
         self.robots = Robots()
         self.local = threading.local()
         self.cookies = requests.cookies.RequestsCookieJar()
@@ -392,6 +385,9 @@ class Fetcher:
         sess = getattr(self.local, "session", None)
         if sess is None:
             sess = _Session()
+            sess.trust_env = False  # read once in __init__
+            sess.proxies.update(self.proxies)
+            sess.verify = self.verify or True
             sess.headers["User-Agent"] = USER_AGENT
             sess.headers.update(dict(self.options.headers))
             sess.auth = self.auth
@@ -669,21 +665,8 @@ def _release(resp: requests.Response) -> None:
 # -- one page --------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Result:
-    """What a worker hands the coordinator for one URL."""
-
-    page: model.Page
-    final_url: str
-    signals: list[fp.Signal]
-    site_name: str = ""
-    base_path: str = ""
-
-
-def fetch_page(
-    fetcher: Fetcher, url: str, depth: int, site_host: str, known: Callable[[str], bool]
-) -> Result:
-    """Fetch, parse and fingerprint one URL (runs in a worker thread).
+def fetch_for_record(fetcher: Fetcher, url: str, known: Callable[[str], bool]) -> Fetched:
+    """Fetch one URL for its page record (runs in a worker thread).
 
     In a form-login crawl an answer that says "logged out" triggers one new
     login (shared by all workers, bounded) and one more try; when that
@@ -699,61 +682,7 @@ def fetch_page(
                 why = "session expired; still logged out after logging in again"
         if why and not got.error:
             got.error = why
-    return page_from_fetch(got, depth, site_host)
-
-
-def page_from_fetch(got: Fetched, depth: int, site_host: str) -> Result:
-    """Turn a fetch into a Page record (with its fingerprint facts) plus signals.
-
-    Signals are only computed here while the model cannot store the facts
-    (FACTS_STORED false); otherwise the summary derives them from the
-    stored pages and the worker is spared the work.
-    """
-    ctype = got.content_type.split(";", 1)[0].strip().lower()
-    fields: dict[str, Any] = {}
-    facts = fp.PageFacts()
-    site_name = base_path = ""
-    if got.body is not None and is_html_type(ctype) and not got.error:
-        parsed = parse_html(got.body, got.final_url or got.url, got.headers, site_host)
-        facts = fp.facts_from_parsed(parsed)
-        fields = {
-            "title": parsed.title,
-            "description": parsed.description,
-            "canonical": parsed.canonical,
-            "language": parsed.language,
-            "word_count": parsed.word_count,
-            "headings": parsed.headings,
-            "links": parsed.links,
-            "external_links": parsed.external_links,
-            "assets": parsed.assets,
-            "template": parsed.template,
-            "body_classes": parsed.body_classes,
-        }
-        site_name = parsed.site_name
-        base_path = facts.drupal_settings.get("basePath", "")
-        if parsed.error and not got.error:
-            fields["error"] = parsed.error
-    facts = dataclasses.replace(
-        facts,
-        headers=fp.header_facts(got.headers),
-        cookie_names=sorted({n[:100] for n in got.cookie_names})[: fp.MAX_FACT_ITEMS],
-    )
-    for name in FACT_FIELDS:
-        if name in _PAGE_FIELDS:
-            fields[name] = getattr(facts, name)
-    signals = [] if FACTS_STORED else fp.signals_from_facts(facts, got.url)
-    page = model.Page(
-        url=got.url,
-        final_url=got.final_url,
-        status=got.status,
-        redirects=got.redirects,
-        content_type=ctype,
-        size=got.size,
-        last_modified=got.headers.get("Last-Modified", ""),
-        depth=depth,
-        **{"error": got.error, **fields},
-    )
-    return Result(page, got.final_url, signals, site_name, base_path)
+    return got
 
 
 # -- sitemaps --------------------------------------------------------------------
@@ -1005,7 +934,7 @@ class _Crawl:
         self.fetched = 0
         self.errors = 0
         # Coordinator-only state, flushed to the store together.
-        self.batch_pages: list[model.Page] = []
+        self.batch_pages: list[tuple[str, int, str]] = []  # (url, status, page JSON)
         self.batch_enqueue: list[tuple[str, int, str]] = []
         self.batch_done: list[str] = []
         self.last_flush = time.monotonic()
@@ -1034,7 +963,7 @@ class _Crawl:
             if self.batch_enqueue:
                 self.queued += self.store.enqueue(self.sid, self.batch_enqueue)
             if self.batch_pages:
-                self.store.put_pages(self.sid, self.batch_pages)
+                self.store.put_page_rows(self.sid, self.batch_pages)
             if self.batch_done:
                 self.store.mark_done(self.sid, self.batch_done)
         self.batch_pages, self.batch_enqueue, self.batch_done = [], [], []
@@ -1158,8 +1087,7 @@ class _Crawl:
         known.add(self.start)
         guard.admit(self.start, force=True)
         self.batch_enqueue.append((self.start, 0, ""))
-        result = page_from_fetch(got, 0, self.host)
-        self._handle(result, known, guard)
+        self._handle(record_page(got, 0, self.host), known, guard)
         roots = [urljoin(self.start, "/sitemap.xml"), *self.fetcher.robots.sitemaps]
         limit = max(self.options.max_pages * 2, 100)
         for loc in sitemap_urls(self.fetcher.simple, roots, limit):
@@ -1167,16 +1095,14 @@ class _Crawl:
             if norm:
                 self._admit(norm, 1, "sitemap.xml", known, guard)
 
-    def _handle(self, result: Result, known: KnownUrls, guard: TrapGuard) -> None:
-        page = result.page
+    def _handle(self, page: PageRecord, known: KnownUrls, guard: TrapGuard) -> None:
         self.fetched += 1
         self.queued = max(0, self.queued - 1)
         if page.error or page.status == 0:
             self.errors += 1
-        self._add_signals(result.signals)
-        self.site_name = self.site_name or result.site_name
-        self.base_path = self.base_path or result.base_path
-        final = result.final_url
+        self.site_name = self.site_name or page.site_name
+        self.base_path = self.base_path or page.base_path
+        final = page.final_url
         if final and final != page.url and self.scope.same_host(final) and final not in known:
             # The redirect target's content is recorded on this page; fetching
             # it again would only duplicate it.
@@ -1186,7 +1112,7 @@ class _Crawl:
         if 200 <= page.status < 300:
             for link in page.links:
                 self._admit(link, page.depth + 1, page.url, known, guard)
-        self.batch_pages.append(page)
+        self.batch_pages.append((page.url, page.status, page.data))
 
     def _refill(self, inflight: Iterable[str]) -> list[tuple[str, int, str]]:
         """The next frontier rows to fetch, breadth first, skipping those in flight.
@@ -1205,23 +1131,39 @@ class _Crawl:
             return
         workers = self.options.concurrency
         queue: deque[tuple[str, int, str]] = deque()
-        inflight: dict[Future[Result], str] = {}
-        # Workers hand finished futures over a queue: cheaper per page than
-        # concurrent.futures.wait(), which sets up a waiter on every future
-        # in flight each time round (measurable at ~1,000 pages/s).
-        done: SimpleQueue[Future[Result]] = SimpleQueue()
+        inflight: set[str] = set()
+        # Every URL given to a worker comes back here exactly once, as its page
+        # record or as the exception that stopped it, from the worker or from
+        # a parse helper's reader thread.  A queue is cheaper per page than
+        # futures and concurrent.futures.wait() (measurable at ~1,000 pages/s).
+        done: SimpleQueue[tuple[str, PageRecord | Exception]] = SimpleQueue()
+        helpers = parse_helpers(self.options)
+        parser = ParseProcesses(helpers) if helpers else None
+        if parser is not None and self.options.parse_processes is not None:
+            parser.start()
+
+        def work(url: str, depth: int) -> None:
+            """Fetch in this worker; parse here or hand the page to a helper."""
+            try:
+                got = fetch_for_record(self.fetcher, url, known.recently_seen)
+                if parser is None:
+                    done.put((url, record_page(got, depth, self.host)))
+                else:
+                    parser.submit(got, depth, self.host, lambda record: done.put((url, record)))
+            except Exception as exc:  # noqa: BLE001 - reported on the page
+                done.put((url, exc))
+
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="drupalscan-crawl")
         try:
             while True:
+                if parser and not parser.started and self.fetched >= PARSE_HELPERS_AFTER:
+                    parser.start()  # a big crawl: worth the helpers' start-up
                 if not queue and budget > 0 and len(inflight) < workers * 2:
-                    queue.extend(self._refill(inflight.values()))
+                    queue.extend(self._refill(inflight))
                 while queue and len(inflight) < workers * 2 and budget > 0:
                     url, depth, _ref = queue.popleft()
-                    future = pool.submit(
-                        fetch_page, self.fetcher, url, depth, self.host, known.recently_seen
-                    )
-                    inflight[future] = url
-                    future.add_done_callback(done.put)
+                    pool.submit(work, url, depth)
+                    inflight.add(url)
                     budget -= 1
                 if not inflight:
                     break
@@ -1232,17 +1174,12 @@ class _Crawl:
                         finished.append(done.get_nowait())
                 except Empty:
                     pass
-                for future in finished:
-                    url = inflight.pop(future)
-                    try:
-                        result = future.result()
-                    except Exception as exc:  # noqa: BLE001 - one bad page must not stop the crawl
-                        result = Result(
-                            model.Page(url=url, error=f"internal error: {type(exc).__name__}"),
-                            url,
-                            [],
-                        )
-                    self._handle(result, known, guard)
+                for url, outcome in finished:
+                    inflight.discard(url)
+                    if isinstance(outcome, Exception):
+                        error = f"internal error: {type(outcome).__name__}"
+                        outcome = record_of(model.Page(url=url, error=error))
+                    self._handle(outcome, known, guard)
                 self._flush()
                 self.progress.update(
                     self.stored_initial + self.fetched,
@@ -1251,6 +1188,8 @@ class _Crawl:
                 )
         finally:
             pool.shutdown(wait=not inflight, cancel_futures=True)
+            if parser is not None:
+                parser.close()
             self._flush(force=True)
 
     # -- site level ----------------------------------------------------------
@@ -1267,7 +1206,6 @@ class _Crawl:
         failed URLs, a hash per distinct title and the capped lists.
         """
         previous = self.store.get_site(self.sid)
-        memory_signals = list(self.signals.values())
         self.signals = {}
         templates: Counter[str] = Counter()
         sections: Counter[str] = Counter()
@@ -1372,15 +1310,6 @@ class _Crawl:
         self.site_name = site_name or self.site_name
         self.base_path = base_path or self.base_path
         reuse = previous is not None and "crawl" in previous.collected and not self.fetched
-        if not FACTS_STORED:
-            # The model cannot hold every page fact yet: add what this run saw.
-            self._add_signals(memory_signals)
-            if not self.fetched and total and not reuse:
-                # Resumed after every page was committed but before the site
-                # was: this run saw no headers, so ask the start page once more.
-                self._connect()
-                got = self.fetcher.fetch(self.start)
-                self._add_signals(page_from_fetch(got, 0, self.host).signals)
         if reuse and previous is not None:
             self._add_signals(_signals_from_site(previous))
         asset_kind, _ = fp.decide_kind(self.signals.values())

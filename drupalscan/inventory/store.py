@@ -183,17 +183,32 @@ class Store:
             self._put_page(site_id, page)
 
     def _put_page(self, site_id: str, page: model.Page) -> None:
+        self._put_page_row(site_id, page.url, page.status, io.dumps(page, indent=None))
+
+    def _put_page_row(self, site_id: str, url: str, status: int, data: str) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO pages (site_id, url, status, data) VALUES (?,?,?,?)",
-            (site_id, page.url, page.status, io.dumps(page, indent=None)),
+            (site_id, url, status, data),
         )
-        self.db.execute("UPDATE frontier SET done=1 WHERE site_id=? AND url=?", (site_id, page.url))
+        self.db.execute("UPDATE frontier SET done=1 WHERE site_id=? AND url=?", (site_id, url))
 
     def put_pages(self, site_id: str, pages: Iterable[model.Page]) -> None:
-        """Store several pages in one commit (the crawler batches for speed)."""
+        """Store several pages in one commit."""
         with self.transaction():
             for page in pages:
                 self._put_page(site_id, page)
+
+    def put_page_rows(self, site_id: str, rows: Iterable[tuple[str, int, str]]) -> None:
+        """Store pages already serialised, as ``(url, status, page JSON)``, in one commit.
+
+        The crawler serialises each page where it parsed it (possibly in a
+        helper process), so its coordinator, the one thread that writes the
+        store, does no more than the writing.  The JSON must be
+        ``io.dumps(page, indent=None)`` of a `model.Page`; `pages` reads it back.
+        """
+        with self.transaction():
+            for url, status, data in rows:
+                self._put_page_row(site_id, url, status, data)
 
     def pages(self, site_id: str) -> Iterator[model.Page]:
         """Stream a site's pages in URL order without loading them all."""

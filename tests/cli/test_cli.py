@@ -231,7 +231,14 @@ def test_crawl_and_plan_over_http_and_docroot(tmp_path: Path) -> None:
     store = tmp_path / "p.db"
     with serve_examples(["northwind_hr", "facilities"]) as urls:
         code, out, err = run(
-            "crawl", urls["facilities"], "--json", "--max-pages", "50", store=store
+            "crawl",
+            urls["facilities"],
+            "--json",
+            "--max-pages",
+            "50",
+            "--parse-processes",
+            "1",
+            store=store,
         )
         assert code == 0, err
         (site,) = json.loads(out)["sites"]

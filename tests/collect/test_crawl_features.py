@@ -124,11 +124,6 @@ def conclusions(site: object) -> dict[str, object]:
     }
 
 
-@pytest.mark.xfail(
-    not crawl.FACTS_STORED,
-    reason="needs the fingerprint fact fields on model.Page (crawl.FACT_FIELDS)",
-    strict=True,
-)
 def test_resumed_crawl_keeps_the_evidence_of_pages_fetched_before(
     server: MakeServer, tmp_path: Path
 ) -> None:
@@ -158,10 +153,7 @@ def test_summary_is_derived_from_stored_pages_in_url_order(
     one = crawl_site(srv.url, store, CrawlOptions(retries=0, ignore_robots=True, concurrency=1))
     with Store(store.path.parent / "other.db") as other:
         two = crawl_site(srv.url, other, CrawlOptions(retries=0, ignore_robots=True, concurrency=4))
-    if crawl.FACTS_STORED:
-        assert conclusions(one) == conclusions(two)
-    else:  # this run's in-memory signals still depend on the order pages came back
-        assert (one.kind, one.core_version) == (two.kind, two.core_version)
+    assert conclusions(one) == conclusions(two)
     assert (one.pages, one.templates, one.redirect_chains, one.duplicate_titles) == (
         two.pages,
         two.templates,
@@ -529,6 +521,5 @@ def test_page_facts_keep_cookie_names_not_values(server: MakeServer, tmp_path: P
     data = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
     assert b"cookie-VALUE-secret" not in data and b"header-VALUE-secret" not in data
     assert any(e.kind == "cookie" for e in site.kind_evidence)
-    if crawl.FACTS_STORED:
-        assert page.cookie_names == [cookie]  # type: ignore[attr-defined]
-        assert set(page.headers) <= set(crawl.fp.FACT_HEADERS)  # type: ignore[attr-defined]
+    assert page.cookie_names == [cookie]
+    assert set(page.headers) <= set(crawl.fp.FACT_HEADERS)

@@ -79,6 +79,13 @@ def children() -> Iterator[list[subprocess.Popen[bytes]]]:
         child.wait(timeout=10)
 
 
+def uninterrupted(url: str, db: Path) -> tuple[list[dict[str, Any]], list[tuple[str, int, str]]]:
+    """What a crawl that nobody interrupts stores: the sites and the pages."""
+    with Store(db) as ref:
+        crawl_site(url, ref, CrawlOptions(retries=0, concurrency=2))
+        return stable_sites(ref), stored_pages(ref, site_id(url))
+
+
 def cli(store: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "drupalscan.cli", "--store", str(store), *args]
 
@@ -88,9 +95,7 @@ def test_kill_9_during_crawl_then_rerun_equals_uninterrupted(
 ) -> None:
     with Server(tree) as srv:
         sid = site_id(srv.url)
-        with Store(tmp_path / "ref.db") as ref:
-            crawl_site(srv.url, ref, CrawlOptions(retries=0, concurrency=2))
-            expected_sites, expected_pages = stable_sites(ref), stored_pages(ref, sid)
+        expected_sites, expected_pages = uninterrupted(srv.url, tmp_path / "ref.db")
         assert len(expected_pages) == PAGES
         partial = []
         for kill_after in (0.4, 0.7, 1.0):
@@ -109,6 +114,63 @@ def test_kill_9_during_crawl_then_rerun_equals_uninterrupted(
                 assert len({u for u, _, _ in got}) == len(got)
                 assert stable_sites(store) == expected_sites, kill_after
         assert any(0 < n < PAGES for n in partial), f"no kill landed mid-crawl: {partial}"
+
+
+HELPER_CRAWL_CHILD = CRAWL_CHILD.replace("concurrency=2)", "concurrency=2, parse_processes=1)")
+
+
+def parse_helpers_of(pid: int) -> list[int]:
+    """Running parse helper processes started by process ``pid``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and b"parseproc" in cmdline:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan may wait to be reaped by a lazy init)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+def test_kill_9_during_crawl_with_a_parse_helper(
+    tmp_path: Path, children: list[subprocess.Popen[bytes]]
+) -> None:
+    """The helper goes when its crawler is killed, and the rerun loses nothing."""
+    with Server(tree) as srv:
+        sid = site_id(srv.url)
+        expected_sites, expected_pages = uninterrupted(srv.url, tmp_path / "ref.db")
+        db = tmp_path / "killed.db"
+        child = subprocess.Popen([sys.executable, "-c", HELPER_CRAWL_CHILD, srv.url, str(db)])
+        children.append(child)
+        deadline = time.monotonic() + 30
+        helpers: list[int] = []
+        while not helpers and time.monotonic() < deadline and child.poll() is None:
+            helpers = parse_helpers_of(child.pid)
+            time.sleep(0.02)
+        assert helpers, "the crawl never started its parse helper"
+        time.sleep(0.3)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(running(pid) for pid in helpers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(running(pid) for pid in helpers), "a parse helper outlived its crawler"
+        with Store(db) as store:
+            assert 0 < store.page_count(sid) < PAGES
+            crawl_site(srv.url, store, CrawlOptions(retries=0, concurrency=2, parse_processes=1))
+            assert stored_pages(store, sid) == expected_pages
+            assert stable_sites(store) == expected_sites
 
 
 def test_kill_9_during_scan_then_rerun_equals_uninterrupted(
