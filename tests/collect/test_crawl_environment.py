@@ -1,0 +1,93 @@
+"""The crawler honours proxies and .netrc from the environment, read once per crawl.
+
+requests would read them on every request; the crawler reads them once
+with requests' own functions (see `Fetcher.__init__`).  These tests pin
+that the settings still apply: a real loopback proxy and a basic-auth site.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from drupalscan.collect.crawl import CrawlError, CrawlOptions, crawl_site
+from drupalscan.inventory.store import Store
+
+from .httpfixtures import Reply, Req, Server, html, server
+
+__all__ = ["server"]
+
+MakeServer = Callable[..., Server]
+FAST = CrawlOptions(retries=0, ignore_robots=True, parse_processes=0)
+PROXY_VARS = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY")
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    for name in (*PROXY_VARS, "no_proxy", "NO_PROXY", "NETRC", "REQUESTS_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def site(req: Req) -> Reply:
+    path = req.path
+    if "://" in path:  # a proxy is asked for the absolute URL
+        path = "/" + path.split("://", 1)[1].partition("/")[2]
+    if path == "/":
+        return Reply(html("Home", '<a href="/a">A</a>'))
+    if path == "/a":
+        return Reply(html("A"))
+    return Reply("", status=404)
+
+
+def test_http_proxy_from_the_environment_is_used(
+    server: MakeServer, store: Store, clean_env: pytest.MonkeyPatch
+) -> None:
+    target = server(site)
+    proxy = server(site)
+    clean_env.setenv("http_proxy", proxy.url)
+    result = crawl_site(target.url, store, FAST)
+    assert result.pages == 2
+    assert {target.url, target.url + "a"} <= set(proxy.hits)
+    assert all(url.startswith(target.url) for url in proxy.hits)  # absolute URLs: proxied
+    assert not target.hits
+
+
+def test_no_proxy_from_the_environment_is_honoured(
+    server: MakeServer, store: Store, clean_env: pytest.MonkeyPatch
+) -> None:
+    target = server(site)
+    proxy = server(site)
+    clean_env.setenv("http_proxy", proxy.url)
+    clean_env.setenv("no_proxy", "127.0.0.1")
+    assert crawl_site(target.url, store, FAST).pages == 2
+    assert {"/", "/a"} <= set(target.hits) and not proxy.hits
+
+
+def test_netrc_credentials_are_used_and_not_stored(
+    server: MakeServer, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    secret = "netrc-SECRET-pw"
+    expected = "Basic " + base64.b64encode(f"alice:{secret}".encode()).decode()
+
+    def private(req: Req) -> Reply:
+        if req.headers.get("Authorization") != expected:
+            return Reply("no", status=401, headers={"WWW-Authenticate": 'Basic realm="x"'})
+        return site(req)
+
+    srv = server(private)
+    with Store(tmp_path / "without.db") as st, pytest.raises(CrawlError, match="credentials"):
+        crawl_site(srv.url, st, FAST)
+    netrc = tmp_path / "netrc"
+    netrc.write_text(f"machine 127.0.0.1 login alice password {secret}\n")
+    netrc.chmod(0o600)
+    clean_env.setenv("NETRC", str(netrc))
+    with Store(tmp_path / "n.db") as st:
+        result = crawl_site(srv.url, st, FAST)
+        assert result.pages == 2
+        assert {p.status for p in st.pages(result.id)} == {200}
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("n.db*"))
+    assert secret.encode() not in stored
