@@ -67,10 +67,14 @@ def make_server(pages: int) -> ThreadingHTTPServer:
     return server
 
 
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MB (Linux: KiB units)."""
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident set size so far, in MB (Linux: KiB units).
+
+    ``RUSAGE_CHILDREN`` gives the largest finished child: here the crawl's
+    parse helper (the server runs in this process).
+    """
     scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 1e6
+    return resource.getrusage(who).ru_maxrss * scale / 1e6
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"wall time:      {elapsed:.1f} s")
     print(f"pages/s:        {site.pages / elapsed:.0f}")
     print(f"peak RSS:       {peak_rss_mb():.0f} MB (before the crawl: {rss_before:.0f} MB)")
+    helper = peak_rss_mb(resource.RUSAGE_CHILDREN)
+    print(f"largest child:  {helper:.0f} MB peak RSS (the parse helper, if one started)")
     if heap is not None:
         print(f"peak Python heap: {heap:.0f} MB")
     print(f"store size:     {size:.0f} MB")

@@ -207,7 +207,8 @@ def collect(
     they finished in.
     """
     from drupalscan.collect import portfolio
-    from drupalscan.collect.crawl import CrawlOptions
+    from drupalscan.collect.crawl import CrawlOptions, parse_helpers
+    from drupalscan.collect.parseproc import ParseProcesses
 
     crawl_options = crawl_options or CrawlOptions()
     kb = kb_with_cache(store)
@@ -234,16 +235,24 @@ def collect(
     )
     for failure in bad:
         shown.site_done(failure.source, ok=False)
-    work = _collector(kb, scan_options, crawl_options, threading.Semaphore(max_requests))
+    # One pool of parse helpers for every crawl of the portfolio: one helper
+    # parses faster than a process fetches, so more would only compete for cores.
+    helpers = parse_helpers(crawl_options or CrawlOptions())
+    parser = ParseProcesses(helpers) if helpers and any("://" in s for s in todo) else None
+    work = _collector(kb, scan_options, crawl_options, threading.Semaphore(max_requests), parser)
     in_memory = str(store.path) == ":memory:"
-    got, failed = portfolio.run(
-        todo,
-        work,
-        store.path,
-        sites_at_once=sites_at_once,
-        progress=shown,
-        inline_store=store if sites_at_once <= 1 or in_memory else None,
-    )
+    try:
+        got, failed = portfolio.run(
+            todo,
+            work,
+            store.path,
+            sites_at_once=sites_at_once,
+            progress=shown,
+            inline_store=store if sites_at_once <= 1 or in_memory else None,
+        )
+    finally:
+        if parser is not None:
+            parser.close()
     ready.update(got)
     bad = sorted([*bad, *failed], key=lambda f: model.normalise_source(f.source))
     shown.finish(summary=bool(ready))
@@ -322,7 +331,11 @@ def _annotated(site: model.Site, store: Store, kb: Any) -> model.Site:
 
 
 def _collector(
-    kb: Any, scan_options: ScanOptions, crawl_options: Any, slots: threading.Semaphore
+    kb: Any,
+    scan_options: ScanOptions,
+    crawl_options: Any,
+    slots: threading.Semaphore,
+    parser: Any = None,
 ) -> Callable[[str, Store, Progress], model.Site]:
     """The per-source work of `collect`: crawl a URL or scan a docroot into a store.
 
@@ -357,6 +370,7 @@ def _collector(
                     fingerprints=fingerprints,
                     probe_candidates=candidates,
                     request_slots=slots,
+                    parser=parser,
                 )
                 site = annotate_site(site, kb)
                 store.put_site(site)

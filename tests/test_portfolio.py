@@ -271,6 +271,38 @@ def test_plan_cli_writes_the_report_and_warns_per_failure(folio: Portfolio, tmp_
     assert not out.exists()
 
 
+def test_crawls_of_a_portfolio_share_one_parse_helper(
+    folio: Portfolio, reference: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every crawl hands its pages to the one pool, which starts one helper."""
+    from drupalscan.collect.parseproc import ParseProcesses
+
+    pools: list[ParseProcesses] = []
+    launched: list[int] = []
+    real_init, real_launch = ParseProcesses.__init__, ParseProcesses._launch
+
+    def init(self: ParseProcesses, count: int) -> None:
+        real_init(self, count)
+        pools.append(self)
+
+    def launch(self: ParseProcesses) -> Any:
+        launched.append(1)
+        return real_launch(self)
+
+    monkeypatch.setattr(ParseProcesses, "__init__", init)
+    monkeypatch.setattr(ParseProcesses, "_launch", launch)
+    options = CrawlOptions(concurrency=3, retries=0, ignore_robots=True, parse_processes=1)
+    with Store(tmp_path / "shared.db") as store:
+        sites = api.collect(folio.good, store, crawl_options=options, sites_at_once=SITES_AT_ONCE)
+        assert len(sites) == len(folio.good)
+        got_pages, got_sites = page_sets(store), stable_sites(store)
+    with Store(reference) as ref:
+        assert got_pages == page_sets(ref)
+        assert got_sites == stable_sites(ref)
+    assert len(pools) == 1 and launched == [1]
+    assert pools[0].closed and not pools[0].pids()
+
+
 def test_plan_help_says_what_failures_do() -> None:
     result = CliRunner().invoke(main, ["plan", "--help"])
     assert "--sites-at-once" in result.output and "--max-requests" in result.output

@@ -871,6 +871,7 @@ def crawl_site(
     fingerprints: dict[str, Any] | None = None,
     probe_candidates: Sequence[str] = (),
     request_slots: threading.Semaphore | None = None,
+    parser: ParseProcesses | None = None,
 ) -> model.Site:
     """Crawl a site into the store (resuming if it was interrupted) and store its Site.
 
@@ -878,9 +879,12 @@ def crawl_site(
     URL not HTML, login failed ...).  Per-URL failures are recorded on the
     pages and the crawl goes on.  ``request_slots``, shared by crawls running
     at once, caps their requests in flight together (see the module docstring).
+    ``parser``, also shared by such crawls, is their one pool of parse helpers
+    (the caller closes it); without it a crawl makes its own as its options say.
     """
     crawl = _Crawl(url, store, options, progress or Progress(), fingerprints, probe_candidates)
     crawl.fetcher.slots = request_slots
+    crawl.parser = parser
     return crawl.run()
 
 
@@ -941,6 +945,8 @@ class _Crawl:
         self.connected = False
         self.stored_initial = 0
         self.queued = 0
+        self.parser: ParseProcesses | None = None
+        """Parse helpers shared with other crawls; None: this crawl makes its own."""
 
     # -- helpers -----------------------------------------------------------
 
@@ -1137,8 +1143,10 @@ class _Crawl:
         # a parse helper's reader thread.  A queue is cheaper per page than
         # futures and concurrent.futures.wait() (measurable at ~1,000 pages/s).
         done: SimpleQueue[tuple[str, PageRecord | Exception]] = SimpleQueue()
-        helpers = parse_helpers(self.options)
-        parser = ParseProcesses(helpers) if helpers else None
+        parser = self.parser
+        if parser is None:
+            helpers = parse_helpers(self.options)
+            parser = ParseProcesses(helpers) if helpers else None
         if parser is not None and self.options.parse_processes is not None:
             parser.start()
 
@@ -1188,7 +1196,7 @@ class _Crawl:
                 )
         finally:
             pool.shutdown(wait=not inflight, cancel_futures=True)
-            if parser is not None:
+            if parser is not None and parser is not self.parser:
                 parser.close()
             self._flush(force=True)
 
