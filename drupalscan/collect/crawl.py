@@ -246,7 +246,7 @@ def retry_after(value: str | None) -> float | None:
 
 def backoff(attempt: int) -> float:
     """Exponential backoff with jitter: 0.5, 1, 2, 4 ... seconds, capped."""
-    return min(BACKOFF_BASE * 2**attempt, BACKOFF_CAP) * random.uniform(0.8, 1.2)
+    return float(min(BACKOFF_BASE * 2**attempt, BACKOFF_CAP) * random.uniform(0.8, 1.2))
 
 
 def describe_error(exc: BaseException, host: str) -> str:

@@ -211,8 +211,10 @@ class _Helper:
 
 
 def _request(got: Fetched, depth: int, site_host: str) -> bytes:
-    fields = (got.url, got.final_url, got.status, list(got.redirects), dict(got.headers))
-    fields += (list(got.cookie_names), got.body, got.size, got.error, depth, site_host)
+    fields = (
+        *(got.url, got.final_url, got.status, list(got.redirects), dict(got.headers)),
+        *(list(got.cookie_names), got.body, got.size, got.error, depth, site_host),
+    )
     return pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -314,9 +316,10 @@ class ParseProcesses:
             if why is None:
                 helper.stop()
                 return
-            jobs = self._orphans(helper, why)
-            if jobs is None:
+            orphans = self._orphans(helper, why)
+            if orphans is None:
                 return
+            jobs = orphans
 
     def _read_answers(self, helper: _Helper) -> str | None:
         """Deliver a helper's answers; why it died, or None once the pool is closed."""

@@ -95,7 +95,7 @@ def _dumper(cls: type) -> Callable[[Any], dict[str, Any]]:
 def from_data(cls: type[T], data: Any) -> T:
     """Build a model object of type ``cls`` from JSON-native data."""
     try:
-        return typing.cast(T, _loader(cls)(data))
+        return typing.cast(T, _loader(typing.cast(Any, cls))(data))
     except _Misfit as exc:
         raise SchemaError(f"{cls.__name__}{''.join(reversed(exc.path))}: {exc.problem}") from None
 

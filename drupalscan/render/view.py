@@ -231,19 +231,19 @@ def effort_rows(
     exact = defaultdict(list)
     for f in report.findings:
         queue = items.get((f.site, f.rule, f.subject.name))
-        item = queue.popleft() if queue else None
-        own = item.effort_hours if item else f.effort_hours
-        counted = item.counted_hours if item else f.effort_hours
+        match = queue.popleft() if queue else None
+        own = match.effort_hours if match else f.effort_hours
+        counted = match.counted_hours if match else f.effort_hours
         note = ""
-        if item and counted != own:
+        if match and counted != own:
             where = counted_at.get((f.rule, f.subject.name))
             if where and where[0] != f.site:
                 note = f"counted on {names.get(where[0], where[0])} (wave {where[1]})"
             else:
-                note = item.note
+                note = match.note
                 for sid, name in names.items():
                     note = note.replace(sid, name)
-        wave = item.wave if item else wave_of.get(f.site, 0)
+        wave = match.wave if match else wave_of.get(f.site, 0)
         exact[f.site].append((f, own, counted, note, wave))
     sids = [s.id for s in report.sites]
     totals = {}
