@@ -470,8 +470,15 @@ class Fetcher:
     def _request(
         self, url: str, method: str = "GET", data: dict[str, str] | None = None
     ) -> tuple[requests.Response | None, str]:
-        """One request with retries on connection errors, 408, 429 and 5xx."""
+        """One request with retries on connection errors, 408, 429 and 5xx.
+
+        Only the crawled host is ever asked: the sessions carry its
+        credentials, cookies, headers and proxy, which must not reach
+        another host (a robots.txt may list a sitemap anywhere).
+        """
         host = host_of(url)
+        if not self.scope.same_host(url):
+            return None, f"{host} is not the crawled host; not fetched"
         sess = self.session()
         error = ""
         for attempt in range(self.options.retries + 1):
@@ -1095,6 +1102,13 @@ class _Crawl:
         self.batch_enqueue.append((self.start, 0, ""))
         self._handle(record_page(got, 0, self.host), known, guard)
         roots = [urljoin(self.start, "/sitemap.xml"), *self.fetcher.robots.sitemaps]
+        elsewhere = [root for root in roots if not self.scope.same_host(root)]
+        if elsewhere:
+            self.warnings.append(
+                f"robots.txt lists {len(elsewhere)} sitemap(s) on another host, not fetched "
+                f"(requests go to {self.host} only): {', '.join(elsewhere[:3])}"
+            )
+            roots = [root for root in roots if root not in elsewhere]
         limit = max(self.options.max_pages * 2, 100)
         for loc in sitemap_urls(self.fetcher.simple, roots, limit):
             norm = normalise_url(loc)

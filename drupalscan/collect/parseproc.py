@@ -8,12 +8,14 @@ process parses on another core while the crawler's threads go on fetching.
 
 How: each helper is ``python -c ...`` importing this module and running
 `main`, fed over its stdin and answering on its stdout, in order.  A message
-is a 4-byte little-endian length and a pickle of plain tuples (the fetch in,
-the `PageRecord` out, both built by our own code).  A worker thread writes
-its page to the least busy helper and goes back to fetching at once; a
-reader thread per helper hands each answer to the page's ``deliver``
-callback (the crawl's queue of finished pages).  So fetching never waits
-for parsing, and a helper is never idle while pages wait.
+is a 4-byte little-endian length and a body: the fetch goes in as a pickle
+(the helper trusts the crawler that started it), the `PageRecord` comes back
+as JSON of checked shape (the crawler does not trust the process that read
+hostile markup).  A worker thread writes its page to the least busy
+helper and goes back to fetching at once; a reader thread per helper hands
+each answer to the page's ``deliver`` callback (the crawl's queue of
+finished pages).  So fetching never waits for parsing, and a helper is
+never idle while pages wait.  No lock is held while a pipe is waited on.
 
 Robustness:
 
@@ -34,6 +36,7 @@ Robustness:
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import select
@@ -57,6 +60,8 @@ PARSE_TIMEOUT = 60.0
 START_TIMEOUT = 60.0
 """Seconds a new helper may take to import the parser and say it is ready."""
 READY = b"ready\n"
+MAX_ANSWER = 256_000_000
+"""Longest answer read from a helper: a garbled length must not allocate gigabytes."""
 _HEAD = struct.Struct("<I")
 _ENV_KEPT = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "SYSTEMROOT")
 """Environment the helpers inherit (plus PYTHON* variables): nothing secret."""
@@ -110,7 +115,7 @@ class _Helper:
             "from drupalscan.collect.parseproc import main; main()"
         )
         self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter, fixed code
-            [sys.executable, "-c", code],
+            [sys.executable, "-P", "-c", code],  # -P: nothing from the working directory
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -124,7 +129,10 @@ class _Helper:
         self.buffer = b""
         self.jobs: deque[_Job] = deque()
         self.lock = threading.Lock()
-        """Held while writing a job and queueing it, so both happen in one order."""
+        """Guards ``jobs`` and ``dead``; never held while waiting on a pipe."""
+        self.send_lock = threading.Lock()
+        """Held by the one thread writing a job (a pipe write may wait for the
+        helper to read), so jobs are queued and written in the same order."""
         self.dead = False
 
     def wait_ready(self, timeout: float) -> None:
@@ -138,17 +146,19 @@ class _Helper:
     def send(self, job: _Job) -> bool:
         """Queue a job and write it; False when the helper is (now) dead."""
         message = _HEAD.pack(len(job.payload)) + job.payload
-        with self.lock:
-            if self.dead:
-                return False
-            job.sent = time.monotonic()
-            self.jobs.append(job)
+        with self.send_lock:
+            with self.lock:
+                if self.dead:
+                    return False
+                job.sent = time.monotonic()
+                self.jobs.append(job)
             try:
                 view = memoryview(message)
                 while view:
                     view = view[os.write(self.send_fd, view) :]
             except OSError:  # BrokenPipeError: gone; the reader hands its jobs on
-                self.dead = True
+                with self.lock:
+                    self.dead = True
         return True
 
     def answer(self, wait: float) -> bytes:
@@ -159,6 +169,8 @@ class _Helper:
         pipe closed.
         """
         (size,) = _HEAD.unpack(self._read_exactly(_HEAD.size, wait))
+        if size > MAX_ANSWER:
+            raise HelperDied(f"an answer of {size} bytes")
         try:
             return self._read_exactly(size, wait)
         except _Quiet:
@@ -194,10 +206,23 @@ class _Helper:
         return jobs
 
     def stop(self) -> None:
-        """Close the pipes (the helper ends on EOF) and make sure it has gone."""
+        """Close the pipes (the helper ends on EOF) and make sure it has gone.
+
+        Called by the helper's own reader thread, the only reader of its
+        stdout.  A writer still blocked on stdin is waited for (the helper is
+        dead or dying, so its write fails soon): closing a descriptor while
+        another thread uses it could send that thread to a file opened later.
+        """
         with self.lock:
             self.dead = True
-        for stream in (self.proc.stdin, self.proc.stdout):
+        with self.send_lock:
+            stdin = self.proc.stdin
+            try:
+                if stdin is not None:
+                    stdin.close()
+            except OSError:
+                pass
+        for stream in (self.proc.stdout,):
             try:
                 if stream is not None:
                     stream.close()
@@ -230,6 +255,21 @@ def _record_fields(record: PageRecord) -> tuple[Any, ...]:
         record.site_name,
         record.base_path,
     )
+
+
+_RECORD_TYPES = (str, str, int, str, int, list, str, str, str)
+
+
+def _checked_record(value: Any) -> PageRecord:
+    """A PageRecord from an answer's fields, refusing anything of the wrong shape."""
+    if not isinstance(value, list) or len(value) != len(_RECORD_TYPES):
+        raise ValueError("not a page record")
+    for item, kind in zip(value, _RECORD_TYPES, strict=True):
+        if not isinstance(item, kind) or isinstance(item, bool):
+            raise ValueError("not a page record")
+    if not all(isinstance(link, str) for link in value[5]):
+        raise ValueError("not a page record")
+    return PageRecord(*value)
 
 
 def _failed(got: Fetched, depth: int, why: str) -> PageRecord:
@@ -269,6 +309,8 @@ class ParseProcesses:
         """Why a helper could not be started; then pages are parsed in-thread."""
         self.replaced = 0
         """Helpers replaced after dying or hanging on a page."""
+        self.parsed = 0
+        """Pages parsed by helpers (the rest were parsed in the calling thread)."""
 
     def start(self) -> None:
         """Start the helpers in the background; pages are parsed in-thread meanwhile."""
@@ -298,28 +340,54 @@ class ParseProcesses:
     # -- the reader threads, one per helper --------------------------------------
 
     def _run_helper(self) -> None:
-        """Keep one helper running: start it, read its answers, replace it when it dies."""
+        """One helper's reader thread; no job may be lost, even to a bug here."""
         jobs: list[_Job] = []
+        current: list[_Helper] = []
+        try:
+            self._keep_helper(jobs, current)
+        except BaseException as exc:  # noqa: BLE001 - its pages must still come back
+            with self.lock:
+                self.broken = self.broken or f"parse helper reader failed ({type(exc).__name__})"
+            for helper in current:
+                jobs.extend(helper.orphans())
+                helper.proc.kill()
+                helper.stop()
+            for job in jobs:
+                job.deliver(_failed(job.got, job.depth, f"internal error: {type(exc).__name__}"))
+
+    def _keep_helper(self, jobs: list[_Job], current: list[_Helper]) -> None:
+        """Start a helper, read its answers, replace it when it dies.
+
+        ``jobs`` holds the pages in hand between two helpers (the dead one's
+        unanswered pages) and ``current`` the live helper: if this raises,
+        the caller delivers both's pages.
+        """
         while True:
+            current.clear()
             helper = self._launch()
             if helper is None:
-                for job in jobs:  # a job that already killed a helper is not parsed here
-                    job.deliver(
+                while jobs:  # a page that already killed a helper is not parsed here
+                    job = jobs[0]
+                    record = (
                         _failed(job.got, job.depth, "parsing crashed the parser")
                         if job.tries
                         else record_page(job.got, job.depth, job.site_host)
                     )
+                    jobs.pop(0)
+                    job.deliver(record)
                 return
-            for job in jobs:
-                helper.send(job)
+            current.append(helper)
+            while jobs and helper.send(jobs[0]):
+                jobs.pop(0)  # now the new helper's: it hands them back if it dies
             why = self._read_answers(helper)
             if why is None:
                 helper.stop()
                 return
             orphans = self._orphans(helper, why)
             if orphans is None:
+                jobs.clear()  # closing: their URLs stay pending in the store
                 return
-            jobs = orphans
+            jobs[:0] = orphans
 
     def _read_answers(self, helper: _Helper) -> str | None:
         """Deliver a helper's answers; why it died, or None once the pool is closed."""
@@ -341,13 +409,19 @@ class ParseProcesses:
             self._deliver(job, data)
 
     def _deliver(self, job: _Job, data: bytes) -> None:
+        """Hand a helper's answer to its page; a garbled answer fails that page only.
+
+        Answers are JSON, not pickle: the helper is the process that reads
+        hostile markup, and what it says must not be able to run code here.
+        """
         try:
-            kind, value = pickle.loads(data)  # noqa: S301 - our own helper's answer
+            kind, value = json.loads(data)
             if kind == "error":
-                record = _failed(job.got, job.depth, f"internal error: {value}")
+                record = _failed(job.got, job.depth, f"internal error: {str(value)[:80]}")
             else:
-                record = PageRecord(*value)
-        except Exception as exc:  # noqa: BLE001 - a garbled answer fails one page
+                record = _checked_record(value)
+                self.parsed += 1
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the page comes back
             record = _failed(job.got, job.depth, f"internal error: {type(exc).__name__}")
         job.deliver(record)
 
@@ -409,8 +483,7 @@ class ParseProcesses:
             self.closed = True
             helpers, self.helpers = self.helpers, []
         for helper in helpers:
-            with helper.lock:
-                helper.dead = True
+            helper.dead = True  # a plain store: no helper lock, whoever holds it
             helper.proc.kill()
             helper.proc.wait()
 
@@ -445,6 +518,6 @@ def main() -> None:
             answer: tuple[str, Any] = ("ok", _record_fields(record_page(got, *fields[9:])))
         except Exception as exc:  # noqa: BLE001 - reported on the page, the helper goes on
             answer = ("error", type(exc).__name__)
-        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
+        data = json.dumps(answer).encode("ascii")  # \u escapes carry any text exactly
         out.write(_HEAD.pack(len(data)) + data)
         out.flush()

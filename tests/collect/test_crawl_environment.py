@@ -91,3 +91,31 @@ def test_netrc_credentials_are_used_and_not_stored(
         assert {p.status for p in st.pages(result.id)} == {200}
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("n.db*"))
     assert secret.encode() not in stored
+
+
+def test_no_request_leaves_the_crawled_host(
+    server: MakeServer, tmp_path: Path, clean_env: pytest.MonkeyPatch
+) -> None:
+    """A sitemap listed on another host is not fetched: the sessions carry this
+    site's credentials (.netrc, --auth, --cookie, --header)."""
+    other = server(site)
+    robots = f"User-agent: *\nDisallow:\nSitemap: {other.url}sitemap.xml\n"
+
+    def home(req: Req) -> Reply:
+        if req.path == "/robots.txt":
+            return Reply(robots, content_type="text/plain")
+        return site(req)
+
+    srv = server(home)
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login alice password netrc-SECRET\n")
+    netrc.chmod(0o600)
+    clean_env.setenv("NETRC", str(netrc))
+    options = CrawlOptions(
+        retries=0, cookies=(("SESSabc", "cookie-SECRET"),), headers=(("X-Token", "t-SECRET"),)
+    )
+    with Store(tmp_path / "o.db") as st:
+        result = crawl_site(srv.url, st, options)
+    assert result.pages == 2
+    assert not other.requests
+    assert any("sitemap(s) on another host, not fetched" in w for w in result.warnings)
