@@ -38,6 +38,9 @@ Shape of a crawl, and why:
   which returns the page record with its stored JSON already made.  The
   coordinator then only writes text and admits links, and the workers'
   shared interpreter lock is left to fetching (see `CrawlOptions.parse_processes`).
+* Requests go to the crawled host only (either scheme): the sessions carry
+  its credentials, cookies, extra headers and proxy.  A sitemap that
+  robots.txt lists elsewhere is named in a warning, not fetched.
 * Secrets (passwords, cookies, auth headers) live only in the sessions.
   Pages keep only allow-listed, identifying response headers (never
   Set-Cookie, never request headers), cookie names without values, and
