@@ -723,7 +723,7 @@ def sitemap_urls(fetch: fp.Fetch, roots: Iterable[str], limit: int) -> list[str]
         for raw in _LOC.findall(body):
             loc = raw.decode("utf-8", "replace").replace("&amp;", "&")
             if index:
-                todo.append(loc)
+                todo.append(normalise_url(loc, url) or loc)
             elif len(found) < limit:
                 found.setdefault(loc, None)
     return list(found)
@@ -1105,6 +1105,7 @@ class _Crawl:
         self.batch_enqueue.append((self.start, 0, ""))
         self._handle(record_page(got, 0, self.host), known, guard)
         roots = [urljoin(self.start, "/sitemap.xml"), *self.fetcher.robots.sitemaps]
+        roots = [normalise_url(root, self.start) or root for root in roots]
         elsewhere = [root for root in roots if not self.scope.same_host(root)]
         if elsewhere:
             self.warnings.append(

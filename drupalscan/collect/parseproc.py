@@ -323,7 +323,15 @@ class ParseProcesses:
 
     def submit(self, got: Fetched, depth: int, site_host: str, deliver: Deliver) -> None:
         """Have a page parsed; ``deliver`` receives its record."""
-        job = _Job(got, depth, site_host, deliver, b"")
+        self._route(_Job(got, depth, site_host, deliver, b""))
+
+    def _route(self, job: _Job) -> None:
+        """Send a job to the least busy live helper, or parse it in this thread.
+
+        A page that already killed a helper (``tries``) is never parsed
+        in-thread: whatever crashed the helper would crash the crawler.
+        """
+        got, depth, site_host, deliver = job.got, job.depth, job.site_host, job.deliver
         while True:
             with self.lock:
                 live = [h for h in self.helpers if not h.dead]
@@ -335,7 +343,18 @@ class ParseProcesses:
                 job.payload = _request(got, depth, site_host)
             if helper.send(job):
                 return
-        deliver(record_page(got, depth, site_host))
+        if job.tries:
+            deliver(_failed(got, depth, "parsing crashed the parser"))
+        else:
+            deliver(record_page(got, depth, site_host))
+
+    def _resend(self, jobs: list[_Job]) -> None:
+        """Route a dead helper's pages again (in its own thread: see `_keep_helper`)."""
+        for job in jobs:
+            try:
+                self._route(job)
+            except Exception as exc:  # noqa: BLE001 - the page still comes back
+                job.deliver(_failed(job.got, job.depth, f"internal error: {type(exc).__name__}"))
 
     # -- the reader threads, one per helper --------------------------------------
 
@@ -360,13 +379,18 @@ class ParseProcesses:
 
         ``jobs`` holds the pages in hand between two helpers (the dead one's
         unanswered pages) and ``current`` the live helper: if this raises,
-        the caller delivers both's pages.
+        the caller delivers both's pages.  The pages in hand are re-sent by
+        another thread: this one must be free to read the new helper's
+        answers, or a re-send bigger than the pipes would wait forever.
         """
         while True:
             current.clear()
             helper = self._launch()
             if helper is None:
-                while jobs:  # a page that already killed a helper is not parsed here
+                if self.closed:
+                    jobs.clear()  # their URLs stay pending in the store
+                    return
+                while jobs:
                     job = jobs[0]
                     record = (
                         _failed(job.got, job.depth, "parsing crashed the parser")
@@ -377,17 +401,20 @@ class ParseProcesses:
                     job.deliver(record)
                 return
             current.append(helper)
-            while jobs and helper.send(jobs[0]):
-                jobs.pop(0)  # now the new helper's: it hands them back if it dies
+            if jobs:
+                pending = list(jobs)
+                jobs.clear()
+                name = "drupalscan-parse-resend"
+                resend = threading.Thread(target=self._resend, args=(pending,), name=name)
+                resend.daemon = True
+                resend.start()
             why = self._read_answers(helper)
             if why is None:
+                helper.proc.kill()
                 helper.stop()
                 return
-            orphans = self._orphans(helper, why)
-            if orphans is None:
-                jobs.clear()  # closing: their URLs stay pending in the store
+            if not self._retire(helper, why, jobs):
                 return
-            jobs[:0] = orphans
 
     def _read_answers(self, helper: _Helper) -> str | None:
         """Deliver a helper's answers; why it died, or None once the pool is closed."""
@@ -420,19 +447,20 @@ class ParseProcesses:
                 record = _failed(job.got, job.depth, f"internal error: {str(value)[:80]}")
             else:
                 record = _checked_record(value)
-                self.parsed += 1
+                with self.lock:
+                    self.parsed += 1
         except Exception as exc:  # noqa: BLE001 - whatever it is, the page comes back
             record = _failed(job.got, job.depth, f"internal error: {type(exc).__name__}")
         job.deliver(record)
 
-    def _orphans(self, helper: _Helper, why: str) -> list[_Job] | None:
-        """Retire a dead or hung helper; the jobs to send to its successor.
+    def _retire(self, helper: _Helper, why: str, jobs: list[_Job]) -> bool:
+        """Retire a dead or hung helper, moving its unanswered pages into ``jobs``.
 
-        Its oldest job is the one it was parsing: that page gets one more
-        try in the successor, and fails with ``why`` the second time.
-        None when the pool is closing (unanswered pages stay pending).
+        Its oldest page is the one it was parsing: that page gets one more
+        try in a successor, and fails with ``why`` the second time.  False
+        when the pool is closing (unanswered pages stay pending in the store).
         """
-        jobs = helper.orphans()
+        jobs[:0] = helper.orphans()  # first: whatever happens next, they are in hand
         helper.proc.kill()
         helper.stop()
         with self.lock:
@@ -440,7 +468,8 @@ class ParseProcesses:
                 self.helpers.remove(helper)
             self.replaced += 1
             if self.closed:
-                return None
+                jobs.clear()
+                return False
         if jobs:
             culprit = jobs[0]
             culprit.tries += 1
@@ -448,7 +477,7 @@ class ParseProcesses:
                 jobs.pop(0)
                 what = "timed out" if "within" in why else "crashed the parser"
                 culprit.deliver(_failed(culprit.got, culprit.depth, f"parsing {what} (twice)"))
-        return jobs
+        return True
 
     def _launch(self) -> _Helper | None:
         """A new helper that has said it is ready, or None (pool marked broken)."""

@@ -119,3 +119,30 @@ def test_no_request_leaves_the_crawled_host(
     assert result.pages == 2
     assert not other.requests
     assert any("sitemap(s) on another host, not fetched" in w for w in result.warnings)
+
+
+def test_sitemaps_on_the_crawled_host_spelled_otherwise_are_still_read(
+    server: MakeServer, store: Store
+) -> None:
+    """The host check compares normalised URLs: ``HTTP://LOCALHOST:PORT`` is this host."""
+
+    def home(req: Req) -> Reply:
+        loud = base.replace("http://localhost", "HTTP://LOCALHOST")
+        if req.path == "/robots.txt":
+            return Reply(f"User-agent: *\nSitemap: {loud}index.xml\n", content_type="text/plain")
+        if req.path == "/index.xml":
+            entry = f"<sitemap><loc>{loud}pages.xml</loc></sitemap>"
+            return Reply(f"<sitemapindex>{entry}</sitemapindex>", content_type="application/xml")
+        if req.path == "/pages.xml":
+            locs = f"<url><loc>{base}hidden</loc></url><url><loc>{loud}deeper</loc></url>"
+            return Reply(f"<urlset>{locs}</urlset>", content_type="application/xml")
+        if req.path in ("/", "/hidden", "/deeper"):
+            return Reply(html(req.path))
+        return Reply("", status=404)
+
+    srv = server(home)
+    base = f"http://localhost:{srv.port}/"  # loopback by name, so the host has a case
+    result = crawl_site(base, store, CrawlOptions(retries=0))
+    stored = {p.url for p in store.pages(result.id)}
+    assert stored == {base, base + "hidden", base + "deeper"}
+    assert not any("another host" in w for w in result.warnings)

@@ -180,6 +180,31 @@ def test_a_stopped_helper_behind_full_pipes_is_replaced(monkeypatch: pytest.Monk
         pool.close()
 
 
+def test_pages_of_a_killed_helper_are_sent_again_even_when_bigger_than_the_pipes(
+    helpers: ParseProcesses,
+) -> None:
+    """The successor's answers (here ~120 KB) are read while the dead helper's
+    pages (here 1.6 MB) are written to it, or both would wait forever."""
+    (pid,) = helpers.pids()
+    os.kill(pid, signal.SIGSTOP)
+    fetches = [big_fetch("answers", 2000, 0), big_fetch("body", 10, 80_000)]
+    got: SimpleQueue[PageRecord] = SimpleQueue()
+    sender = threading.Thread(
+        target=lambda: [helpers.submit(f, 1, HOST, got.put) for f in fetches], daemon=True
+    )
+    sender.start()
+    wait_for(lambda: sum(len(h.jobs) for h in helpers.helpers) == 2, "both pages to be queued")
+    os.kill(pid, signal.SIGKILL)  # as the OOM killer would
+    records = {}
+    for _ in fetches:
+        record = got.get(timeout=60)
+        records[record.url] = record
+    assert {r.url for r in records.values()} == {f.url for f in fetches}
+    for fetch in fetches:
+        assert records[fetch.url] == record_page(fetch, 1, HOST)
+    assert helpers.replaced == 1
+
+
 def test_text_of_any_script_survives_the_trip_back(helpers: ParseProcesses) -> None:
     title = "Café – 東京 😀 \u202eevil\u202c"
     body = html(title, '<a href="/caf\u00e9">é</a>').encode()
