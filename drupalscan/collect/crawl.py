@@ -13,12 +13,12 @@ Shape of a crawl, and why:
   loop, as soon as any page has come back: one transaction for the pages
   that finished together.  So a kill -9 refetches only requests whose
   answer had not been committed yet, at most ``2 * concurrency`` (the
-  futures in flight) and in practice the ``concurrency`` being fetched;
-  nothing committed is ever fetched again.  That costs 5-10 % of pages/s
-  on a zero-latency loopback server (bench/bench_crawl.py; the commits
-  themselves take ~40 us, the rest is the coordinator trading the GIL
-  with parsing workers) and nothing measurable once a server takes 20 ms
-  per page.
+  pages in flight, being fetched or waiting for a parse helper);
+  nothing committed is ever fetched again.  That cost 5-10 % of pages/s
+  on a zero-latency loopback server when it was measured, before the
+  parse helper (bench/bench_crawl.py; the commits themselves take ~40 us,
+  the rest is the coordinator trading the GIL with the workers), and
+  nothing measurable once a server takes 20 ms per page.
 * Politeness lives in `HostGate`: one schedule per host, ``delay`` between
   request starts with jitter, pushed back by ``Retry-After``.  robots.txt's
   Crawl-delay raises ``delay``, up to ``max_crawl_delay``.
