@@ -956,6 +956,7 @@ class _Crawl:
         self.stored_initial = 0
         self.queued = 0
         self.parser: ParseProcesses | None = None
+        self.noted_parser = False
         """Parse helpers shared with other crawls; None: this crawl makes its own."""
 
     # -- helpers -----------------------------------------------------------
@@ -1214,6 +1215,10 @@ class _Crawl:
                 )
         finally:
             pool.shutdown(wait=not inflight, cancel_futures=True)
+            if parser is not None and parser.broken and not self.noted_parser:
+                # Slower, not wrong: the pages were parsed in this process.
+                self.noted_parser = True
+                self.progress.note(f"{parser.broken}; pages were parsed in the crawl process")
             if parser is not None and parser is not self.parser:
                 parser.close()
             self._flush(force=True)

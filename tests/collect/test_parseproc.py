@@ -10,6 +10,7 @@ import dataclasses
 import json
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from drupalscan.collect.pagerecord import Fetched, PageRecord, record_page
 from drupalscan.collect.parseproc import ParseProcesses
 from drupalscan.inventory import io
 from drupalscan.inventory.store import Store
+from drupalscan.progress import Progress
 
 from .httpfixtures import NORTHWIND, Reply, Req, Server, html, northwind_handler, server
 
@@ -377,3 +379,24 @@ def test_auto_mode_starts_a_helper_only_for_a_big_crawl(
         assert big.pages == 200 and len(pools) == 1
         assert not any(p.error for p in big_store.pages(big.id) if p.status == 200)
     assert pools[0].parsed > 0 and pools[0].closed
+
+
+def test_a_helper_that_cannot_start_leaves_a_note_and_the_pages_parsed(
+    server: MakeServer, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    notes: list[str] = []
+
+    class Notes(Progress):
+        def note(self, text: str) -> None:
+            notes.append(text)
+
+    srv = server(drupalish)
+    options = CrawlOptions(retries=0, ignore_robots=True, parse_processes=1, max_pages=40)
+    site = crawl_site(srv.url, store, options, progress=Notes())
+    assert site.pages == 40 and site.kind == "drupal7"
+    assert all(p.title for p in store.pages(site.id) if p.status == 200)
+    assert notes == [
+        "cannot start a parse helper (No such file or directory); "
+        "pages were parsed in the crawl process"
+    ]
