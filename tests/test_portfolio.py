@@ -31,9 +31,10 @@ from drupalscan import api
 from drupalscan.cli import main
 from drupalscan.collect import portfolio
 from drupalscan.collect.crawl import CrawlOptions
-from drupalscan.inventory import io, model
+from drupalscan.inventory import model
 from drupalscan.inventory.store import Store
 from tests.collect.httpfixtures import Reply, Req, Server
+from tests.conftest import stable_sites
 
 REPO = Path(__file__).resolve().parents[1]
 COMMS = REPO / "fixtures" / "sites" / "comms" / "docroot"
@@ -130,17 +131,6 @@ def folio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portfolio]:
 
 
 OPTIONS = CrawlOptions(concurrency=3, retries=0, ignore_robots=True)
-
-
-def stable_sites(store: Store) -> list[dict[str, Any]]:
-    """Stored sites as JSON data without the fields that change between runs."""
-    out = []
-    for site in store.sites():
-        data = json.loads(io.dumps(site))
-        for key in ("collected_at", "scanned_at", "updated_at"):
-            data.pop(key, None)
-        out.append(data)
-    return out
 
 
 def page_sets(store: Store) -> dict[str, set[str]]:

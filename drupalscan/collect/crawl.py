@@ -1274,9 +1274,9 @@ class _Crawl:
                     # counting it would make the summary depend on crawl order.
                     continue
             self._add_signals(fp.signals_from_facts(_page_facts(page), page.url))
-            site_name = site_name or getattr(page, "site_name", "")
+            site_name = site_name or page.site_name
             if not base_path:
-                base_path = getattr(page, "drupal_settings", {}).get("basePath", "")
+                base_path = page.drupal_settings.get("basePath", "")
             if 200 <= page.status < 300 and page.content_type and is_html_type(page.content_type):
                 if page.template:
                     templates[page.template] += 1
@@ -1457,16 +1457,16 @@ def _signals_from_site(site: model.Site) -> list[fp.Signal]:
 
 
 def _page_facts(page: model.Page) -> fp.PageFacts:
-    """A stored page's fingerprint facts (the fields the model has; the rest empty)."""
+    """A stored page's fingerprint facts."""
     return fp.PageFacts(
-        headers=getattr(page, "headers", {}),
-        cookie_names=getattr(page, "cookie_names", []),
-        generator=getattr(page, "generator", ""),
-        site_name=getattr(page, "site_name", ""),
-        drupal_settings=getattr(page, "drupal_settings", {}),
-        classes=getattr(page, "classes", []),
-        form_ids=getattr(page, "form_ids", []),
-        markers=getattr(page, "markers", []),
+        headers=page.headers,
+        cookie_names=page.cookie_names,
+        generator=page.generator,
+        site_name=page.site_name,
+        drupal_settings=page.drupal_settings,
+        classes=page.classes,
+        form_ids=page.form_ids,
+        markers=page.markers,
         body_classes=page.body_classes,
     )
 

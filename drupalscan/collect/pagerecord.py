@@ -9,7 +9,6 @@ crosses a pipe as cheaply as it crosses a function call.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -87,11 +86,6 @@ def page_from_fetch(got: Fetched, depth: int, site_host: str) -> model.Page:
             "body_classes": parsed.body_classes,
         }
         error = parsed.error
-    facts = dataclasses.replace(
-        facts,
-        headers=fp.header_facts(got.headers),
-        cookie_names=sorted({n[:100] for n in got.cookie_names})[: fp.MAX_FACT_ITEMS],
-    )
     return model.Page(
         url=got.url,
         final_url=got.final_url,
@@ -102,8 +96,8 @@ def page_from_fetch(got: Fetched, depth: int, site_host: str) -> model.Page:
         last_modified=got.headers.get("Last-Modified", ""),
         depth=depth,
         error=error,
-        headers=facts.headers,
-        cookie_names=facts.cookie_names,
+        headers=fp.header_facts(got.headers),
+        cookie_names=sorted({n[:100] for n in got.cookie_names})[: fp.MAX_FACT_ITEMS],
         generator=facts.generator,
         site_name=facts.site_name,
         drupal_settings=facts.drupal_settings,

@@ -26,6 +26,7 @@ from drupalscan.collect.parseproc import ParseProcesses
 from drupalscan.inventory import io
 from drupalscan.inventory.store import Store
 from drupalscan.progress import Progress
+from tests.conftest import stable_site
 
 from .httpfixtures import NORTHWIND, Reply, Req, Server, html, northwind_handler, server
 
@@ -303,10 +304,7 @@ def stored_crawl(
     finally:
         if pool is not None:
             pool.close()
-    summary = json.loads(io.dumps(site))
-    for key in ("collected_at", "scanned_at", "updated_at"):
-        summary.pop(key, None)
-    return pages, summary, pool.parsed if pool is not None else 0
+    return pages, stable_site(site), pool.parsed if pool is not None else 0
 
 
 def test_crawl_with_helpers_stores_what_a_crawl_without_them_stores(

@@ -6,7 +6,6 @@ whole.  Every child process is bounded by a timeout and killed in teardown.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -19,10 +18,10 @@ from typing import Any
 import pytest
 
 from drupalscan.collect.crawl import CrawlOptions, crawl_site
-from drupalscan.inventory import io
 from drupalscan.inventory.model import site_id
 from drupalscan.inventory.store import Store
 from tests.collect.httpfixtures import Reply, Req, Server
+from tests.conftest import stable_sites
 
 REPO = Path(__file__).resolve().parents[2]
 COMMS = REPO / "fixtures" / "sites" / "comms"
@@ -51,17 +50,6 @@ def tree(req: Req) -> Reply:
     return Reply(
         f"<html><head><title>{title}</title></head><body>{links}</body></html>", delay=0.02
     )
-
-
-def stable_sites(store: Store) -> list[dict[str, Any]]:
-    """Stored sites as JSON data without run-dependent fields (time, paths of the run)."""
-    out = []
-    for site in store.sites():
-        data = json.loads(io.dumps(site))
-        for key in ("collected_at", "scanned_at", "updated_at"):
-            data.pop(key, None)
-        out.append(data)
-    return out
 
 
 def stored_pages(store: Store, sid: str) -> list[tuple[str, int, str]]:
