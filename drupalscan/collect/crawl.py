@@ -76,7 +76,7 @@ from drupalscan.collect import fingerprint as fp
 from drupalscan.collect.pageparse import is_html_type
 from drupalscan.collect.pagerecord import Fetched, PageRecord, record_of, record_page
 from drupalscan.collect.parseproc import ParseProcesses
-from drupalscan.collect.urls import Scope, TrapGuard, host_of, normalise_url
+from drupalscan.collect.urls import Scope, TrapGuard, host_of, is_loopback, normalise_url
 from drupalscan.inventory import model
 from drupalscan.inventory.store import Store
 from drupalscan.progress import Progress
@@ -361,7 +361,7 @@ class Fetcher:
         # fetch.  A crawl talks to one host, so they are read once, here,
         # with requests' own functions, and the sessions do not look again.
         here = urlunsplit(("http", scope.host, "/", "", ""))
-        self.proxies = requests.utils.get_environ_proxies(here)
+        self.proxies = {} if is_loopback(here) else requests.utils.get_environ_proxies(here)
         self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
         self.auth = auth if auth is not None else requests.utils.get_netrc_auth(here)
         self.robots = Robots()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import requests
 
 from drupalscan import __version__
+from drupalscan.collect.urls import is_loopback
 
 DEFAULT_BASE = "https://updates.drupal.org/release-history"
 MAX_BYTES = 5_000_000
@@ -39,6 +40,8 @@ def fetch_histories(
     out = []
     with requests.Session() as session:
         session.headers["User-Agent"] = f"drupalscan/{__version__} (kb refresh)"
+        # A mirror on this machine is reached directly, whatever http_proxy says.
+        session.trust_env = not is_loopback(base)
         for project in projects:
             url = f"{base.rstrip('/')}/{project}/current"
             try:

@@ -8,6 +8,7 @@ functions here are pure so they can be tested without a server.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -142,6 +143,27 @@ def _normalise(url: str) -> str | None:
 def host_of(url: str) -> str:
     """Host and non-default port of a normalised URL (the scope key)."""
     return urlsplit(url).netloc
+
+
+def is_loopback(url_or_host: str) -> bool:
+    """Whether a URL (or ``host[:port]``) names this machine: localhost, 127/8 or ::1.
+
+    Loopback traffic never goes through a proxy: an agency laptop or CI
+    runner often sets ``http_proxy`` without ``no_proxy``, and a proxy
+    elsewhere cannot reach a server on this machine's loopback (the demo,
+    a local mirror, a tunnel's local end).
+    """
+    text = url_or_host if "://" in url_or_host else f"//{url_or_host}"
+    try:
+        host = urlsplit(text).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def path_pattern(url: str) -> tuple[str, bool]:

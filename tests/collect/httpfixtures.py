@@ -48,6 +48,50 @@ Handler = Callable[[Req], Reply]
 Routes = Mapping[str, Reply | bytes | str]
 
 
+class Hold:
+    """Wraps a handler so a test can stop a crawl's requests at a point of its choosing.
+
+    Once `arm` ed with ``after``, the ``after``-th request and every later
+    one wait (at most ``hold_for`` seconds) until `release`; `reached` is set
+    when the first one is held.  A test then acts in the middle of a crawl
+    (kills it, reads the store) at a point fixed by events, not by a sleep
+    that a busy machine outlasts.  Disarmed, it only passes requests on.
+    """
+
+    def __init__(self, handler: Handler, hold_for: float = 60.0) -> None:
+        self.handler = handler
+        self.hold_for = hold_for
+        self.lock = threading.Lock()
+        self.after = 0
+        self.count = 0
+        self.reached = threading.Event()
+        self.released = threading.Event()
+        self.released.set()
+
+    def arm(self, after: int) -> None:
+        """Hold from the ``after``-th request counted from now."""
+        with self.lock:
+            self.after, self.count = after, 0
+            self.reached = threading.Event()
+            self.released = threading.Event()
+
+    def __call__(self, req: Req) -> Reply:
+        with self.lock:
+            self.count += 1
+            held = bool(self.after) and self.count >= self.after
+            reached, released = self.reached, self.released
+        if held:
+            reached.set()
+            released.wait(self.hold_for)
+        return self.handler(req)
+
+    def release(self) -> None:
+        """Let every held and later request through, and disarm."""
+        with self.lock:
+            self.after = 0
+            self.released.set()
+
+
 class _QuietServer(ThreadingHTTPServer):
     """Clients hanging up early (the crawler's size cap) are not test failures."""
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from drupalscan.collect.crawl import CrawlError, CrawlOptions, crawl_site
+from drupalscan.collect.crawl import CrawlError, CrawlOptions, Fetcher, HostGate, crawl_site
+from drupalscan.collect.urls import Scope
 from drupalscan.inventory.store import Store
 
 from .httpfixtures import Reply, Req, Server, html, server
@@ -46,25 +47,41 @@ def site(req: Req) -> Reply:
 def test_http_proxy_from_the_environment_is_used(
     server: MakeServer, store: Store, clean_env: pytest.MonkeyPatch
 ) -> None:
-    target = server(site)
+    """A site elsewhere is reached through the proxy; the proxy here answers for it,
+    so nothing leaves loopback (``.test`` names never resolve)."""
     proxy = server(site)
     clean_env.setenv("http_proxy", proxy.url)
-    result = crawl_site(target.url, store, FAST)
+    far = "http://intranet.example.test/"
+    result = crawl_site(far, store, FAST)
     assert result.pages == 2
-    assert {target.url, target.url + "a"} <= set(proxy.hits)
-    assert all(url.startswith(target.url) for url in proxy.hits)  # absolute URLs: proxied
-    assert not target.hits
+    assert {far, far + "a"} <= set(proxy.hits)  # absolute URLs: proxied
 
 
-def test_no_proxy_from_the_environment_is_honoured(
+def test_no_proxy_from_the_environment_is_honoured(clean_env: pytest.MonkeyPatch) -> None:
+    """The proxies a crawl uses are decided once; no_proxy takes a host out of them."""
+    clean_env.setenv("http_proxy", "http://127.0.0.1:9")
+    far = Scope("intranet.example.test")
+    assert Fetcher(FAST, far, HostGate(0)).proxies == {"http": "http://127.0.0.1:9"}
+    clean_env.setenv("no_proxy", "example.test")
+    assert Fetcher(FAST, far, HostGate(0)).proxies == {}
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_loopback_is_never_proxied(host: str, clean_env: pytest.MonkeyPatch) -> None:
+    """http_proxy without no_proxy (common on CI runners) must not capture loopback."""
+    for name in PROXY_VARS:
+        clean_env.setenv(name, "http://127.0.0.1:9")
+    assert Fetcher(FAST, Scope(f"{host}:8080"), HostGate(0)).proxies == {}
+
+
+def test_loopback_crawl_works_with_a_dead_proxy(
     server: MakeServer, store: Store, clean_env: pytest.MonkeyPatch
 ) -> None:
     target = server(site)
-    proxy = server(site)
-    clean_env.setenv("http_proxy", proxy.url)
-    clean_env.setenv("no_proxy", "127.0.0.1")
+    for name in PROXY_VARS:
+        clean_env.setenv(name, "http://127.0.0.1:9")  # refuses connections
     assert crawl_site(target.url, store, FAST).pages == 2
-    assert {"/", "/a"} <= set(target.hits) and not proxy.hits
+    assert {"/", "/a"} <= set(target.hits)
 
 
 def test_netrc_credentials_are_used_and_not_stored(

@@ -20,7 +20,7 @@ import pytest
 from drupalscan.collect.crawl import CrawlOptions, crawl_site
 from drupalscan.inventory.model import site_id
 from drupalscan.inventory.store import Store
-from tests.collect.httpfixtures import Reply, Req, Server
+from tests.collect.httpfixtures import Hold, Reply, Req, Server
 from tests.conftest import stable_sites
 
 REPO = Path(__file__).resolve().parents[2]
@@ -81,27 +81,56 @@ def cli(store: Path, *args: str) -> list[str]:
 def test_kill_9_during_crawl_then_rerun_equals_uninterrupted(
     tmp_path: Path, children: list[subprocess.Popen[bytes]]
 ) -> None:
-    with Server(tree) as srv:
+    hold = Hold(tree)
+    with Server(hold) as srv:
         sid = site_id(srv.url)
         expected_sites, expected_pages = uninterrupted(srv.url, tmp_path / "ref.db")
         assert len(expected_pages) == PAGES
-        partial = []
-        for kill_after in (0.4, 0.7, 1.0):
-            db = tmp_path / f"killed-{kill_after}.db"
+        for held_at in (8, 25, 45):
+            db = tmp_path / f"killed-{held_at}.db"
+            hold.arm(held_at)
             child = subprocess.Popen([sys.executable, "-c", CRAWL_CHILD, srv.url, str(db)])
             children.append(child)
-            time.sleep(kill_after)
-            if child.poll() is None:
-                os.kill(child.pid, signal.SIGKILL)
-            child.wait(timeout=10)
+            committed = kill_mid_crawl(hold, child, db, sid)
+            assert child.returncode == -signal.SIGKILL
+            assert 0 < committed < PAGES
             with Store(db) as store:
-                partial.append(store.page_count(sid))
+                assert 0 < store.page_count(sid) < PAGES
                 crawl_site(srv.url, store, CrawlOptions(retries=0, concurrency=2))
                 got = stored_pages(store, sid)
-                assert got == expected_pages, kill_after
+                assert got == expected_pages, held_at
                 assert len({u for u, _, _ in got}) == len(got)
-                assert stable_sites(store) == expected_sites, kill_after
-        assert any(0 < n < PAGES for n in partial), f"no kill landed mid-crawl: {partial}"
+                assert stable_sites(store) == expected_sites, held_at
+
+
+def kill_mid_crawl(hold: Hold, child: subprocess.Popen[bytes], db: Path, sid: str) -> int:
+    """Kill -9 a crawling child while the server holds its requests; pages committed then.
+
+    The server stops answering after a fixed number of requests, so the
+    crawl cannot finish before the kill however loaded the machine is; the
+    kill waits for a committed page so that it lands mid-crawl.
+    """
+    try:
+        assert hold.reached.wait(60), "the crawl never reached the held request"
+        committed = wait_for_pages(db, sid, child)
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    finally:
+        hold.release()
+    return committed
+
+
+def wait_for_pages(db: Path, sid: str, child: subprocess.Popen[bytes]) -> int:
+    """Pages committed in the child's store, once there is one (60 s at most)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and child.poll() is None:
+        if db.exists():
+            with Store(db) as store:
+                count = store.page_count(sid)
+            if count:
+                return count
+        time.sleep(0.02)
+    pytest.fail("the crawl committed no page before its requests were held")
 
 
 HELPER_CRAWL_CHILD = CRAWL_CHILD.replace("concurrency=2)", "concurrency=2, parse_processes=1)")
@@ -135,22 +164,24 @@ def test_kill_9_during_crawl_with_a_parse_helper(
     tmp_path: Path, children: list[subprocess.Popen[bytes]]
 ) -> None:
     """The helper goes when its crawler is killed, and the rerun loses nothing."""
-    with Server(tree) as srv:
+    hold = Hold(tree)
+    with Server(hold) as srv:
         sid = site_id(srv.url)
         expected_sites, expected_pages = uninterrupted(srv.url, tmp_path / "ref.db")
         db = tmp_path / "killed.db"
+        hold.arm(20)
         child = subprocess.Popen([sys.executable, "-c", HELPER_CRAWL_CHILD, srv.url, str(db)])
         children.append(child)
-        deadline = time.monotonic() + 30
-        helpers: list[int] = []
-        while not helpers and time.monotonic() < deadline and child.poll() is None:
+        try:
+            assert hold.reached.wait(60), "the crawl never reached the held request"
             helpers = parse_helpers_of(child.pid)
-            time.sleep(0.02)
-        assert helpers, "the crawl never started its parse helper"
-        time.sleep(0.3)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait(timeout=10)
-        deadline = time.monotonic() + 10
+            assert helpers, "the crawl never started its parse helper"
+            wait_for_pages(db, sid, child)
+            os.kill(child.pid, signal.SIGKILL)
+            child.wait(timeout=30)
+        finally:
+            hold.release()
+        deadline = time.monotonic() + 30
         while any(running(pid) for pid in helpers) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not any(running(pid) for pid in helpers), "a parse helper outlived its crawler"

@@ -26,6 +26,7 @@ import pytest
 from drupalscan.render.htmlout import render_html
 from drupalscan.render.report import Report
 from tests.render.hostile import hostile_report
+from tests.render.sections import CHARTS, SECTIONS
 
 websocket = pytest.importorskip("websocket", reason="websocket-client is in the test extra")
 
@@ -48,18 +49,8 @@ FLAGS = [
     "--disable-sync",
     "--remote-debugging-port=0",
 ]
-SECTIONS = {
-    "cover": None,
-    "summary": "Executive summary",
-    "sites": "Sites",
-    "graph": "Module dependencies",
-    "groups": "Consolidation groups",
-    "content-model": "Target content model",
-    "waves": "Migration waves",
-    "risks": "Risks and assumptions",
-    "appendix": "Appendix: rules used",
-}
-CHARTS = ("chart-effort", "chart-dependencies", "chart-groups", "chart-waves")
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+"""DevTools listens on loopback: never through an http_proxy from the environment."""
 
 
 class Browser:
@@ -91,7 +82,7 @@ class Browser:
     def http(self, path: str, method: str = "GET") -> str:
         """The DevTools HTTP endpoint (loopback only)."""
         req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method)
-        with urllib.request.urlopen(req, timeout=10) as resp:
+        with DIRECT.open(req, timeout=10) as resp:
             return str(resp.read().decode("utf-8"))
 
     def new_tab(self) -> Tab:

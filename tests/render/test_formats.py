@@ -15,7 +15,7 @@ from drupalscan.cli import FORMATS, main
 from drupalscan.render.registry import format_names
 from drupalscan.render.report import Report
 from tests.conftest import COMMS_DB, COMMS_DOCROOT
-from tests.render.test_browser import SECTIONS
+from tests.render.sections import SECTIONS
 
 
 def needs_weasyprint() -> None:
