@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -158,9 +160,6 @@ def test_hostile_tree(tmp_path: Path, northwind_docroot: Path) -> None:
         ).encode("latin-1")
     )
     (hr / "blob.inc").write_bytes(b"\x00\x01\x02" * 1000)
-    locked = hr / "locked.inc"
-    locked.write_text("<?php db_query('x');")
-    locked.chmod(0)
     facts = scan_codebase(root)
     names = {m.name for m in facts.modules}
     assert "evil" not in names
@@ -173,13 +172,61 @@ def test_hostile_tree(tmp_path: Path, northwind_docroot: Path) -> None:
     hr_mod = next(m for m in facts.modules if m.name == "northwind_hr")
     assert hr_mod.code is not None
     assert {"hook_menu", "variable_get"} <= {u.symbol for u in hr_mod.code.api_uses}
-    if os.geteuid() != 0:  # root reads mode-000 files anyway
-        assert "locked.inc" in text
 
 
-def test_php_is_never_executed(tmp_path: Path, northwind_docroot: Path) -> None:
-    """A module whose code would leave a mark if run or included leaves none."""
+UNREADABLE_CHILD = """
+import sys
+from drupalscan.collect.codebase import scan_codebase
+print("\\n".join(scan_codebase(sys.argv[1]).warnings))
+"""
+
+
+def without_file_override() -> list[str]:
+    """A command prefix that runs a child unable to read mode-000 files, even as root.
+
+    CI runs as root, and root reads any file: dropping the capabilities that
+    let it (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) makes the file really
+    unreadable for the scanner in the child.
+    """
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root without setpriv (util-linux) to drop CAP_DAC_OVERRIDE")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def test_unreadable_file_is_a_warning(northwind_docroot: Path) -> None:
+    hr = northwind_docroot / "sites" / "all" / "modules" / "custom" / "northwind_hr"
+    locked = hr / "locked.inc"
+    locked.write_text("<?php db_query('x');")
+    locked.chmod(0)
+    child = subprocess.run(
+        [*without_file_override(), sys.executable, "-c", UNREADABLE_CHILD, str(northwind_docroot)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert child.returncode == 0, child.stderr
+    assert "locked.inc" in child.stdout
+
+
+def test_php_is_never_executed(
+    tmp_path: Path, northwind_docroot: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A module whose code would leave a mark if run or included leaves none.
+
+    Whether or not PHP is installed here, a ``php`` (and ``drush``) first on
+    PATH records any call, so the test fails if the scanner ever runs one.
+    """
     marker = tmp_path / "executed"
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    for name in ("php", "php7.4", "php8.2", "drush"):
+        shim = shims / name
+        shim.write_text(f"#!/bin/sh\necho {name} >> '{marker}'\n")
+        shim.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shims}{os.pathsep}{os.environ['PATH']}")
     hr = northwind_docroot / "sites" / "all" / "modules" / "custom" / "northwind_hr"
     payload = (
         f"<?php\nfile_put_contents('{marker}', 'ran');\n"

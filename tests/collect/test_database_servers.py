@@ -7,15 +7,20 @@ skips with the reason when the server or its driver is not available.
 from __future__ import annotations
 
 import gzip
+import json
+import os
 import shutil
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from drupalscan.collect.database import read_database
+from tests.conftest import COMMS_DOCROOT
 
 from .test_database import DUMP, build, check_small_site
 
@@ -75,6 +80,54 @@ def test_mariadb_and_dump_routes_agree(mariadb_url: str) -> None:
     assert live == dumped
     assert live.settings["theme_default"] == "northwind"
     assert live.php_filter["nodes_using"] == 1
+
+
+def test_password_from_the_environment_is_used_and_never_stored(
+    mariadb_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DRUPALSCAN_DB_PASSWORD logs a password-protected user in, and goes no further.
+
+    The user exists only with this password, so a scan that did not use it
+    could not read the site; the store and everything printed are searched for it.
+    """
+    import pymysql
+
+    secret = f"Env-SECRET-{uuid.uuid4().hex[:8]}"
+    user = f"ds_{uuid.uuid4().hex[:8]}"
+    database = mariadb_url.rsplit("/", 1)[1]
+    conn = pymysql.connect(host=MYSQL_HOST, port=MYSQL_PORT, user="root", autocommit=True)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE USER '{user}'@'%' IDENTIFIED BY '{secret}'")
+            cur.execute(f"CREATE USER '{user}'@'localhost' IDENTIFIED BY '{secret}'")
+            for host in ("%", "localhost"):
+                cur.execute(f"GRANT SELECT ON `{database}`.* TO '{user}'@'{host}'")
+        url = f"mysql://{user}@{MYSQL_HOST}:{MYSQL_PORT}/{database}"
+        store = tmp_path / "s.db"
+        command = [sys.executable, "-m", "drupalscan.cli", "--store", str(store), "scan"]
+        env = {k: v for k, v in os.environ.items() if k != "DRUPALSCAN_DB_PASSWORD"}
+        without = subprocess.run(
+            [*command, str(COMMS_DOCROOT), "--db", url], capture_output=True, text=True, env=env
+        )
+        assert without.returncode == 2 and "Access denied" in without.stderr
+        env["DRUPALSCAN_DB_PASSWORD"] = secret
+        scan = subprocess.run(
+            [*command, str(COMMS_DOCROOT), "--db", url, "--json"],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert scan.returncode == 0, scan.stderr
+        assert json.loads(scan.stdout)["sites"][0]["content_types"]  # the database was read
+        assert secret not in scan.stdout + scan.stderr + without.stderr
+        stored = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+        assert secret.encode() not in stored
+    finally:
+        with conn.cursor() as cur:
+            for host in ("%", "localhost"):
+                cur.execute(f"DROP USER IF EXISTS '{user}'@'{host}'")
+        conn.close()
 
 
 @pytest.fixture
