@@ -140,6 +140,29 @@ def scan(path: str, store: Store, options: ScanOptions = ScanOptions()) -> model
         raise UsageError(str(exc)) from None
 
 
+PROBE_PROJECTS = 150
+"""Most used projects offered to the module probes (the probe budget bounds the requests)."""
+
+
+def probe_candidates(kb: Any, limit: int = PROBE_PROJECTS) -> list[Any]:
+    """The most used contributed projects, each with the module file that proves it.
+
+    A project's directory and its main module's name may differ
+    (``google_analytics/googleanalytics.info``): the project's own name is
+    used when it is one of its modules, else its first module.
+    """
+    from drupalscan.collect.probe import Candidate
+
+    ranked = sorted((p for p in kb.projects().values() if p.rank is not None), key=lambda p: p.rank)
+    out = []
+    for project in ranked[:limit]:
+        modules = list(project.modules)
+        main = project.name if project.name in modules else (modules[0] if modules else "")
+        if main:
+            out.append(Candidate(project=project.name, module=main))
+    return out
+
+
 def crawl(
     urls: Sequence[str],
     store: Store,
@@ -152,12 +175,7 @@ def crawl(
 
     kb = kb_with_cache(store)
     options = options or CrawlOptions()
-    candidates: list[str] = []
-    if getattr(options, "probe", False):
-        ranked = sorted(
-            (p for p in kb.projects().values() if p.rank is not None), key=lambda p: p.rank
-        )
-        candidates = [m for p in ranked[:60] for m in p.modules[:1]]
+    candidates = probe_candidates(kb) if options.probe else []
     sites = []
     for url in urls:
         if "://" not in url:
@@ -351,12 +369,7 @@ def _collector(
     from drupalscan.inventory.store import StoreError
     from drupalscan.rules.annotate import annotate_site
 
-    candidates: list[str] = []
-    if getattr(crawl_options, "probe", False):
-        ranked = sorted(
-            (p for p in kb.projects().values() if p.rank is not None), key=lambda p: p.rank
-        )
-        candidates = [m for p in ranked[:60] for m in p.modules[:1]]
+    candidates = probe_candidates(kb) if crawl_options.probe else []
     fingerprints = kb.core_fingerprints()
 
     def work(source: str, store: Store, progress: Progress) -> model.Site:

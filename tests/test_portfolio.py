@@ -162,7 +162,6 @@ def test_concurrent_portfolio_respects_limits_and_reports_failures(
     with meter.lock:
         meter.peak, meter.windows = 0, []
     failures: list[portfolio.Failure] = []
-    started = time.monotonic()
     with Store(tmp_path / "p.db") as store:
         sites = api.collect(
             folio.sources,
@@ -173,7 +172,6 @@ def test_concurrent_portfolio_respects_limits_and_reports_failures(
             failures=failures,
         )
         got_sites, got_pages = stable_sites(store), page_sets(store)
-    elapsed = time.monotonic() - started
 
     # Every good source collected, in source order; the broken one reported alone.
     assert [s.source for s in sites] == sorted(model.normalise_source(s) for s in folio.good)
@@ -204,8 +202,6 @@ def test_concurrent_portfolio_respects_limits_and_reports_failures(
     assert a and b
     first, second = sorted([a, b], key=lambda ws: min(w[2] for w in ws))
     assert max(w[3] for w in first) <= min(w[2] for w in second)
-    # Nine crawls of ~20 requests of 20 ms each: one at a time would take > 3.6 s.
-    assert elapsed < 20
 
 
 def test_without_a_failure_list_the_error_names_every_failed_source(

@@ -10,14 +10,12 @@ of extra questions through a ``fetch`` callable the crawler provides.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from drupalscan.collect.pageparse import Parsed, is_drupal_body
 from drupalscan.inventory.model import Evidence, Module, Theme
@@ -54,7 +52,6 @@ _GENERATORS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"FrontPage|Dreamweaver|Hugo|Jekyll|Gatsby|Hexo|Eleventy|MkDocs", re.I), "static"),
 )
 _SESSION_COOKIE = re.compile(r"^S?SESS[0-9a-f]{32}$")
-_CHANGELOG = re.compile(r"^Drupal (\d+\.\d+(?:\.\d+)?(?:-[A-Za-z0-9.]+)?),")
 
 # Drupal.settings keys that name their module without being its machine name.
 _SETTINGS_KEYS: Mapping[str, str] = {
@@ -135,18 +132,6 @@ class Signal:
     weight: int
     evidence: Evidence
     type: str = "unknown"
-
-
-@dataclass(slots=True)
-class Remote:
-    """What the extra requests found: version, candidates and more signals."""
-
-    core_version: str | None = None
-    core_candidates: list[str] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
-    signals: list[Signal] = field(default_factory=list)
-    requests: int = 0
-    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -698,233 +683,3 @@ def summarise_extensions(signals: Iterable[Signal]) -> tuple[list[Module], list[
         if topic == "theme"
     ]
     return modules, themes
-
-
-# -- core version -------------------------------------------------------------
-
-
-def version_key(version: str) -> tuple[int, ...]:
-    """Sort key for release names like ``7.79`` or ``8.9.20``."""
-    return tuple(int(p) if p.isdigit() else -1 for p in re.split(r"[.-]", version))
-
-
-def core_from_changelog(text: str) -> str | None:
-    """The release named by CHANGELOG.txt's first entry (``Drupal 7.79, 2021-04-07``)."""
-    for line in text.splitlines()[:20]:
-        line = line.strip()
-        if not line:
-            continue
-        match = _CHANGELOG.match(line)
-        if match:
-            return match.group(1)
-    return None
-
-
-def hash_paths(table: Mapping[str, Any], limit: int = 6) -> list[str]:
-    """The most discriminating file paths of a fingerprint table.
-
-    A file that changed in many releases (many distinct md5s) splits the
-    candidate set finest, so those are worth the few requests we allow.
-    Text files (CHANGELOG.txt, MAINTAINERS.txt) are left out: CHANGELOG is
-    read on its own, and they are the files hardened sites delete.
-    """
-    files = table.get("files") or {}
-    usable = [p for p in files if not p.lower().endswith(".txt")]
-    ranked = sorted(usable, key=lambda p: (-len(files[p] or {}), p))
-    return ranked[:limit]
-
-
-def candidates_from_hashes(
-    table: Mapping[str, Any], observed: Mapping[str, str], major: str = ""
-) -> tuple[list[str], list[Evidence]]:
-    """Intersect the releases each observed file md5 allows.
-
-    ``observed`` maps table path -> md5 of what the site served.  An unknown
-    md5 (patched or newer file) or one that would empty the set is reported
-    and ignored rather than trusted: the answer is a candidate list, not a
-    guess.
-    """
-    releases = [str(r) for r in table.get("releases") or []]
-    if major:
-        releases = [r for r in releases if r.split(".")[0] == major] or releases
-    candidates = set(releases)
-    evidence: list[Evidence] = []
-    files = table.get("files") or {}
-    for path, md5 in observed.items():
-        allowed = set((files.get(path) or {}).get(md5) or [])
-        if not allowed:
-            evidence.append(
-                Evidence(
-                    kind="file-hash",
-                    detail=f"{path} md5 {md5[:12]} matches no known release (modified?)",
-                    location=path,
-                )
-            )
-            continue
-        narrowed = candidates & allowed
-        if not narrowed:
-            evidence.append(
-                Evidence(
-                    kind="file-hash",
-                    detail=f"{path} md5 {md5[:12]} contradicts other files; ignored",
-                    location=path,
-                )
-            )
-            continue
-        candidates = narrowed
-        span = sorted(allowed, key=version_key)
-        shown = span[0] if len(span) == 1 else f"{span[0]}–{span[-1]} ({len(span)} releases)"
-        evidence.append(
-            Evidence(kind="file-hash", detail=f"{path} md5 {md5[:12]} = {shown}", location=path)
-        )
-    return sorted(candidates, key=version_key), evidence
-
-
-def load_default_table() -> dict[str, Any] | None:
-    """The knowledge base's core fingerprint table, if that part is installed."""
-    try:
-        from drupalscan.kb import load_kb  # type: ignore[attr-defined]
-
-        table = load_kb().core_fingerprints()
-    except Exception:  # noqa: BLE001 - the KB is optional here; no hashing without it
-        return None
-    return table if isinstance(table, dict) else None
-
-
-PROBE_LAYOUTS = (
-    ("sites/all/modules", "unknown"),
-    ("sites/all/modules/contrib", "contrib"),
-    ("sites/default/modules", "unknown"),
-)
-"""Where Drupal 6/7 sites keep contributed modules, most common first, with
-the module type each place implies."""
-
-
-def remote_fingerprint(
-    base_url: str,
-    fetch: Fetch,
-    kind: str,
-    table: Mapping[str, Any] | None,
-    probe_names: Sequence[str] = (),
-    probe_budget: int = 100,
-    probe_layouts: Sequence[tuple[str, str]] = PROBE_LAYOUTS,
-) -> Remote:
-    """Ask the site for CHANGELOG.txt, a few core files and optional probes.
-
-    ``base_url`` is the docroot URL (ending in ``/``).  At most one
-    CHANGELOG request (two on 8+), ``len(hash_paths)`` hash requests and
-    ``probe_budget`` probe requests are made, whatever ``probe_layouts``
-    (module directories, tried in order) holds.
-    """
-    out = Remote()
-    if not kind.startswith("drupal"):
-        return out
-
-    def get(path: str) -> tuple[int, bytes]:
-        out.requests += 1
-        return fetch(urljoin(base_url, path))
-
-    changelogs = (
-        ["core/CHANGELOG.txt", "CHANGELOG.txt"] if kind == "drupal8+" else ["CHANGELOG.txt"]
-    )
-    for path in changelogs:
-        status, body = get(path)
-        if status == 200:
-            version = core_from_changelog(body[:4096].decode("utf-8", "replace"))
-            if version:
-                out.core_version = version
-                out.core_candidates = [version]
-                out.evidence.append(
-                    Evidence(
-                        kind="changelog",
-                        detail=f"{path} first entry: Drupal {version}",
-                        location=urljoin(base_url, path),
-                    )
-                )
-                break
-    if out.core_version is None and table and table.get("files"):
-        major = {"drupal7": "7", "drupal6": "6"}.get(kind, "")
-        observed: dict[str, str] = {}
-        for path in hash_paths(table):
-            status, body = get(path)
-            if status == 200 and body:
-                observed[path] = hashlib.md5(body).hexdigest()  # noqa: S324 - file identity, not security
-        candidates, evidence = candidates_from_hashes(table, observed, major)
-        out.evidence.extend(evidence)
-        if observed:
-            out.core_candidates = candidates
-            if len(candidates) == 1:
-                out.core_version = candidates[0]
-    if probe_names:
-        _probe(get, probe_names, probe_budget, out, probe_layouts)
-    return out
-
-
-def _probe(
-    get: Callable[[str], tuple[int, bytes]],
-    names: Sequence[str],
-    budget: int,
-    out: Remote,
-    layouts: Sequence[tuple[str, str]] = PROBE_LAYOUTS,
-) -> None:
-    """Look for modules by their files under each of the usual directories.
-
-    Drupal's .htaccess answers 403 for a ``.info`` file that exists and 404
-    for one that does not.  Some servers deny every ``.info`` URL, so an
-    invented name is asked first: if it also gets a 403 (or a 200, a soft
-    404), ``.info`` answers say nothing and README.txt / LICENSE.txt (200)
-    are used instead.
-
-    A name is tried in every layout until one answers; the layout that
-    answered last is tried first for the next name, because a site keeps
-    its modules in one place, so a consistent site costs one request per
-    name.  ``budget`` bounds the requests whatever the layouts.
-    """
-    order = list(layouts)
-    bogus = f"drupalscan_absent_{uuid.uuid4().hex[:8]}"
-    status, _ = get(f"{order[0][0]}/{bogus}/{bogus}.info")
-    budget -= 1
-    info_reliable = status == 404
-    if status == 200:
-        status2, _ = get(f"{order[0][0]}/{bogus}/README.txt")
-        budget -= 1
-        if status2 == 200:
-            out.warnings.append(
-                "module probing skipped: the site answers 200 for files that do not exist"
-            )
-            return
-    tries = ["{name}.info"] if info_reliable else ["README.txt", "LICENSE.txt"]
-    for name in names:
-        if budget <= 0:
-            out.warnings.append(
-                f"module probing stopped after its request budget ({len(names)} names asked)"
-            )
-            return
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
-            continue
-        found = False
-        for layout in list(order):
-            directory, type_ = layout
-            for file in tries:
-                if budget <= 0:
-                    break
-                path = f"{directory}/{name}/{file.format(name=name)}"
-                status, _ = get(path)
-                budget -= 1
-                if status == 200 or (status == 403 and file.endswith(".info")):
-                    out.signals.append(
-                        _module(
-                            name,
-                            5,
-                            Evidence(
-                                kind="probe", detail=f"GET /{path} -> {status}", location=path
-                            ),
-                            type_,
-                        )
-                    )
-                    found = True
-                    break
-            if found:
-                order.remove(layout)
-                order.insert(0, layout)
-                break

@@ -107,6 +107,9 @@ class Server:
         self.hits: Counter[str] = Counter()
         self.requests: list[Req] = []
         self.lock = threading.Lock()
+        self.inflight = 0
+        """Requests being answered right now (delays included)."""
+        self.max_inflight = 0
         outer = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -130,9 +133,15 @@ class Server:
                 with outer.lock:
                     outer.hits[self.path] += 1
                     outer.requests.append(req)
-                reply = outer.answer(req)
-                if reply.delay:
-                    time.sleep(reply.delay)
+                    outer.inflight += 1
+                    outer.max_inflight = max(outer.max_inflight, outer.inflight)
+                try:
+                    reply = outer.answer(req)
+                    if reply.delay:
+                        time.sleep(reply.delay)  # the server's own latency
+                finally:
+                    with outer.lock:
+                        outer.inflight -= 1
                 data = reply.body.encode() if isinstance(reply.body, str) else reply.body
                 self.send_response(reply.status)
                 names = {k.lower() for k in reply.headers}

@@ -5,13 +5,13 @@ from __future__ import annotations
 import base64
 import re
 import socket
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from drupalscan.collect.crawl import USER_AGENT, CrawlError, CrawlOptions, crawl_site
+from drupalscan.collect.crawl import CrawlError, CrawlOptions, crawl_site
+from drupalscan.collect.fetch import USER_AGENT
 from drupalscan.inventory.model import replace, site_id
 from drupalscan.inventory.store import Store
 from drupalscan.progress import Progress
@@ -123,7 +123,8 @@ def test_small_site_is_crawled_fully(server: MakeServer, store: Store) -> None:
     assert progress.calls[0] == ("start", f"crawl {srv.url[7:-1]}")
     assert progress.calls[-1][0] == "finish"
     assert re.fullmatch(
-        r"127\.0\.0\.1:\d+: 8 pages, 0 errors, 1 broken links in \d+\.\d s",
+        r"127\.0\.0\.1:\d+: 8 pages, 0 errors, 1 broken links in \d+\.\d s "
+        r"\(politeness: concurrency [\d-]+\)",
         str(progress.calls[-1][1]),
     )
 
@@ -211,10 +212,13 @@ def test_northwind_with_robots_obeyed(server: MakeServer, store: Store) -> None:
     options = CrawlOptions(retries=0, max_pages=20, max_crawl_delay=0.01)
     site = crawl_site(srv.url, store, options, fingerprints={})
     assert site.kind == "drupal7" and site.pages == 20
-    assert site.core_version is None
     assert srv.hits["/CHANGELOG.txt"] == 0  # robots.txt disallows it
-    assert any("CHANGELOG.txt" in w for w in site.warnings)
-    assert any("Crawl-delay 10 s; capped at 0.01 s" in w for w in site.warnings)
+    # The real site names its release itself: core libraries carry ?v=VERSION.
+    assert site.core_version == "7.79"
+    details = [e.detail for e in site.kind_evidence]
+    assert any(d.startswith("misc/textarea.js?v=7.79") for d in details), details
+    assert any("robots.txt disallows CHANGELOG.txt" in d for d in details)
+    assert any("Crawl-delay 10 s; not applied" in w for w in site.warnings)
 
 
 def basic_auth_site(user: str, password: str) -> Callable[[Req], Reply]:
@@ -330,32 +334,15 @@ def test_robots_txt_is_obeyed(server: MakeServer, store: Store) -> None:
     srv = server(routes)
     site = crawl_site(srv.url, store, FAST)
     assert site.pages == 2 and srv.hits["/private/x"] == 0
-    site = crawl_site(srv.url, store, CrawlOptions(retries=0, ignore_robots=True, max_pages=1))
+    with Store(store.path.parent / "consented.db") as consented:
+        site = crawl_site(srv.url, consented, CrawlOptions(retries=0, ignore_robots=True))
+    assert site.pages == 3 and srv.hits["/private/x"] == 1  # the owner's consent
+    assert srv.hits["/robots.txt"] == 1  # not even asked for when ignored
     blocked = server(
         {"/robots.txt": Reply("User-agent: *\nDisallow: /\n", content_type="text/plain")}
     )
     with pytest.raises(CrawlError, match="robots.txt disallows"):
         crawl_site(blocked.url, store, FAST)
-
-
-def test_retry_after_503_is_honoured(server: MakeServer, store: Store) -> None:
-    calls: list[float] = []
-
-    def handle(req: Req) -> Reply:
-        if req.path == "/":
-            return Reply(html("Home", '<a href="/busy">b</a>'))
-        if req.path == "/busy":
-            calls.append(time.monotonic())
-            if len(calls) == 1:
-                return Reply("busy", status=503, headers={"Retry-After": "1"})
-            return Reply(html("Finally"))
-        return Reply("", status=404)
-
-    srv = server(handle)
-    site = crawl_site(srv.url, store, CrawlOptions(retries=2))
-    busy = next(p for p in store.pages(site.id) if p.url.endswith("/busy"))
-    assert busy.status == 200 and busy.title == "Finally"
-    assert len(calls) == 2 and calls[1] - calls[0] >= 0.9
 
 
 def test_redirect_loop_and_long_chains(server: MakeServer, store: Store) -> None:
@@ -420,30 +407,14 @@ def test_calendar_trap_is_capped(server: MakeServer, store: Store) -> None:
     assert site.pages == 11
 
 
-def test_politeness_spacing(server: MakeServer, store: Store) -> None:
-    stamps: list[float] = []
-
-    def handle(req: Req) -> Reply:
-        stamps.append(time.monotonic())
-        if req.path == "/":
-            return Reply(html("H", "".join(f'<a href="/{i}">x</a>' for i in range(4))))
-        return Reply(html(req.path))
-
-    srv = server(handle)
-    crawl_site(
-        srv.url, store, CrawlOptions(retries=0, delay=0.1, concurrency=4, ignore_robots=True)
-    )
-    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
-    assert len(stamps) == 6 and min(gaps) >= 0.09
-
-
 def test_start_url_errors(server: MakeServer, store: Store) -> None:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    with pytest.raises(CrawlError, match="cannot reach 127.0.0.1"):
-        crawl_site(f"http://127.0.0.1:{port}/", store, FAST)
+    # A port held but not listening: connections are refused, and no other
+    # process can take the port while the test uses it.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        with pytest.raises(CrawlError, match="cannot reach 127.0.0.1"):
+            crawl_site(f"http://127.0.0.1:{port}/", store, FAST)
     pdf = server({"/": Reply(b"%PDF", content_type="application/pdf")})
     with pytest.raises(CrawlError, match="not an HTML page"):
         crawl_site(pdf.url, store, FAST)

@@ -15,14 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from drupalscan.collect import crawl
-from drupalscan.collect.crawl import (
-    CrawlError,
-    CrawlOptions,
-    crawl_delay,
-    crawl_site,
-    effective_delay,
-)
+from drupalscan.collect import fingerprint, summary
+from drupalscan.collect.crawl import CrawlError, CrawlOptions, crawl_site
 from drupalscan.inventory.model import site_id
 from drupalscan.inventory.store import Store
 from drupalscan.progress import Progress, SummaryProgress
@@ -80,9 +74,9 @@ def test_redirect_chains_and_duplicate_titles(server: MakeServer, store: Store) 
 def test_site_level_lists_are_capped_and_counted(
     server: MakeServer, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(crawl, "MAX_REDIRECT_CHAINS", 2)
-    monkeypatch.setattr(crawl, "MAX_DUPLICATE_TITLES", 1)
-    monkeypatch.setattr(crawl, "MAX_DUPLICATE_URLS", 2)
+    monkeypatch.setattr(summary, "MAX_REDIRECT_CHAINS", 2)
+    monkeypatch.setattr(summary, "MAX_DUPLICATE_TITLES", 1)
+    monkeypatch.setattr(summary, "MAX_DUPLICATE_URLS", 2)
     routes: dict[str, Reply | str] = {
         "/": html("H", "".join(f'<a href="/r{i}">r</a><a href="/t{i}">t</a>' for i in range(4))),
     }
@@ -162,167 +156,27 @@ def test_summary_is_derived_from_stored_pages_in_url_order(
     )
 
 
-# -- politeness: robots.txt Crawl-delay --------------------------------------------
+# -- the summary line ------------------------------------------------------------------
 
 
-def test_crawl_delay_parsing() -> None:
-    assert crawl_delay("User-agent: *\nCrawl-delay: 0.5\n") == 0.5
-    text = (
-        "User-agent: googlebot\nCrawl-delay: 9\n\n"
-        "User-agent: drupalscan\nUser-agent: other\nDisallow: /x\nCrawl-delay: 1.5\n\n"
-        "User-agent: *\nCrawl-delay: 3\n"
-    )
-    assert crawl_delay(text) == 1.5
-    assert crawl_delay("User-agent: *\nCrawl-delay: soon\n") == 0.0
-    assert crawl_delay("") == 0.0
-
-
-def test_effective_delay() -> None:
-    assert effective_delay(CrawlOptions(), 10) == 2.0  # capped by default
-    assert effective_delay(CrawlOptions(), 0.5) == 0.5
-    assert effective_delay(CrawlOptions(delay=3), 10) == 3.0  # --delay is never lowered
-    assert effective_delay(CrawlOptions(max_crawl_delay=0), 10) == 0.0
-    assert effective_delay(CrawlOptions(delay=0.1), 0) == 0.1
-
-
-def gaps_of(stamps: list[float]) -> list[float]:
-    return [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
-
-
-def delayed_site(robots: str, stamps: list[float]) -> Callable[[Req], Reply]:
+def test_summary_progress_prints_the_crawl_delay_note(server: MakeServer, store: Store) -> None:
     def handle(req: Req) -> Reply:
         if req.path == "/robots.txt":
-            return Reply(robots, content_type="text/plain")
-        stamps.append(time.monotonic())
+            return Reply("User-agent: *\nCrawl-delay: 9\n", content_type="text/plain")
         if req.path == "/":
             return Reply(html("H", "".join(f'<a href="/{i}">x</a>' for i in range(3))))
         return Reply(html(req.path))
 
-    return handle
-
-
-class Notes(Progress):
-    def __init__(self) -> None:
-        self.notes: list[str] = []
-
-    def note(self, text: str) -> None:
-        self.notes.append(text)
-
-
-def test_crawl_delay_is_honoured_up_to_the_cap(server: MakeServer, store: Store) -> None:
-    stamps: list[float] = []
-    srv = server(delayed_site("User-agent: *\nCrawl-delay: 30\n", stamps))
-    notes = Notes()
-    options = CrawlOptions(retries=0, concurrency=4, max_crawl_delay=0.15)
-    site = crawl_site(srv.url, store, options, progress=notes)
-    assert site.pages == 4 and len(stamps) >= 4
-    # The capped delay between request starts, despite 4 workers (measured over
-    # the whole span: one late thread under load must not fail the test) ...
-    assert stamps[3] - stamps[0] >= 3 * 0.15 * 0.9
-    assert max(gaps_of(stamps[:4])) < 5  # ... and not the 30 s asked for
-    note = "robots.txt asks for Crawl-delay 30 s; capped at 0.15 s (--max-crawl-delay 0.15)"
-    assert notes.notes == [note] and note in site.warnings
-
-
-def test_crawl_delay_below_the_cap_is_honoured_in_full(server: MakeServer, store: Store) -> None:
-    stamps: list[float] = []
-    srv = server(delayed_site("User-agent: *\nCrawl-delay: 0.2\n", stamps))
-    site = crawl_site(srv.url, store, CrawlOptions(retries=0, concurrency=4))
-    assert site.pages == 4
-    assert stamps[3] - stamps[0] >= 3 * 0.2 * 0.9
-    assert not any("Crawl-delay" in w for w in site.warnings)
-
-
-def test_summary_progress_prints_the_cap_note(server: MakeServer, store: Store) -> None:
-    srv = server(delayed_site("User-agent: *\nCrawl-delay: 9\n", []))
+    srv = server(handle)
     out = io.StringIO()
-    crawl_site(srv.url, store, CrawlOptions(retries=0, max_crawl_delay=0.01), SummaryProgress(out))
+    crawl_site(srv.url, store, CrawlOptions(retries=0), SummaryProgress(out))
     lines = out.getvalue().splitlines()
-    assert lines[0].startswith("note: robots.txt asks for Crawl-delay 9 s; capped at 0.01 s")
+    assert lines[0].startswith("note: robots.txt asks for Crawl-delay 9 s; not applied")
     assert re.fullmatch(
-        r"127\.0\.0\.1:\d+: 4 pages, 0 errors, 0 broken links in \d+\.\d s", lines[1]
+        r"127\.0\.0\.1:\d+: 4 pages, 0 errors, 0 broken links in \d+\.\d s "
+        r"\(politeness: concurrency [\d-]+\)",
+        lines[1],
     )
-
-
-# -- active probing ------------------------------------------------------------------
-
-
-def probe_site(log: list[str]) -> Callable[[Req], Reply]:
-    headers = {"X-Generator": "Drupal 7 (https://www.drupal.org)"}
-    front = html(
-        "Home | Probe",
-        '<a href="/about">a</a>',
-        body_class="html front not-logged-in",
-        head='<link rel="stylesheet" href="/sites/all/modules/contrib/ctools/css/ctools.css">',
-    )
-    present = {
-        "/sites/all/modules/contrib/views/views.info",
-        "/sites/all/modules/contrib/token/token.info",
-        "/sites/default/modules/webform/webform.info",
-    }
-
-    def handle(req: Req) -> Reply:
-        path = req.path.split("?")[0]
-        if path.endswith(".info"):
-            log.append(path)
-            return Reply("denied", status=403) if path in present else Reply("", status=404)
-        if path == "/":
-            return Reply(front, headers=headers)
-        if path == "/about":
-            return Reply(html("About | Probe", body_class="html not-front not-logged-in"))
-        return Reply("", status=404, headers=headers)
-
-    return handle
-
-
-def test_probe_end_to_end(server: MakeServer, store: Store) -> None:
-    log: list[str] = []
-    srv = server(probe_site(log))
-    names = ["views", "token", "webform", "pathauto", "Not/A/Name"]
-    site = crawl_site(srv.url, store, FAST, fingerprints={}, probe_candidates=names)
-    assert log == []  # probing is off by default
-    assert not {"views", "token", "webform"} & {m.name for m in site.modules}
-
-    with Store(store.path.parent / "probe.db") as fresh:
-        site = crawl_site(
-            srv.url,
-            fresh,
-            CrawlOptions(retries=0, ignore_robots=True, probe=True),
-            fingerprints={},
-            probe_candidates=names,
-        )
-    modules = {m.name: m for m in site.modules}
-    assert modules["views"].type == "contrib" and modules["token"].type == "contrib"
-    assert [e.detail for e in modules["views"].evidence] == [
-        "GET /sites/all/modules/contrib/views/views.info -> 403"
-    ]
-    assert [e.detail for e in modules["webform"].evidence] == [
-        "GET /sites/default/modules/webform/webform.info -> 403"
-    ]
-    assert "pathauto" not in modules
-    # The site's assets use sites/all/modules/contrib, so that layout is asked first:
-    # calibration, views, token: one request each; webform and pathauto: every layout.
-    assert log[1:4] == [
-        "/sites/all/modules/contrib/views/views.info",
-        "/sites/all/modules/contrib/token/token.info",
-        "/sites/all/modules/contrib/webform/webform.info",
-    ]
-    assert len(log) == 1 + 1 + 1 + 3 + 3
-
-
-def test_probe_requests_are_bounded(server: MakeServer, store: Store) -> None:
-    log: list[str] = []
-    srv = server(probe_site(log))
-    names = [f"module{i}" for i in range(400)]
-    site = crawl_site(
-        srv.url,
-        store,
-        CrawlOptions(retries=0, ignore_robots=True, probe=True),
-        fingerprints={},
-        probe_candidates=names,
-    )
-    assert len(log) == 100  # the calibration request and 99 probes, over all layouts
-    assert any("request budget" in w for w in site.warnings)
 
 
 # -- auth: RFC 7616 digest ---------------------------------------------------------------
@@ -522,4 +376,4 @@ def test_page_facts_keep_cookie_names_not_values(server: MakeServer, tmp_path: P
     assert b"cookie-VALUE-secret" not in data and b"header-VALUE-secret" not in data
     assert any(e.kind == "cookie" for e in site.kind_evidence)
     assert page.cookie_names == [cookie]
-    assert set(page.headers) <= set(crawl.fp.FACT_HEADERS)
+    assert set(page.headers) <= set(fingerprint.FACT_HEADERS)

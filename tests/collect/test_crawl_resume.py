@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from drupalscan.collect.crawl import CrawlOptions, crawl_site
 from drupalscan.inventory.model import site_id
 from drupalscan.inventory.store import Store
 
-from .httpfixtures import Reply, Req, Server
+from .httpfixtures import Hold, Reply, Req, Server
 
 PAGES = 80
 CONCURRENCY = 2
@@ -70,24 +69,24 @@ def test_kill_9_then_resume(tmp_path: Path, batch: str) -> None:
             }
     assert len(expected) == PAGES
 
-    with Server(handler) as srv:
+    hold = Hold(handler)
+    with Server(hold) as srv:
         db = tmp_path / "killed.db"
         sid = site_id(srv.url)
+        hold.arm(30)
         child = subprocess.Popen(
             [sys.executable, "-c", CHILD, srv.url, str(db), batch, str(CONCURRENCY)]
         )
         try:
-            # Kill by what the server has answered, not by what was committed,
-            # so the kill lands anywhere between two commits.
-            deadline = time.monotonic() + 20
-            while time.monotonic() < deadline and child.poll() is None:
-                if sum(srv.page_hits().values()) >= 30:
-                    break
-                time.sleep(0.005)
-            assert child.poll() is None, "the crawl finished before it could be killed"
+            # Kill by what the server has been asked, not by what was committed,
+            # so the kill lands anywhere between two commits; from the 30th
+            # request on the server holds its answers, so the crawl cannot
+            # have finished first, however loaded the machine is.
+            assert hold.reached.wait(60), "the crawl never made 30 requests"
             os.kill(child.pid, signal.SIGKILL)
         finally:
-            child.wait(timeout=10)
+            child.wait(timeout=30)
+            hold.release()
         assert child.returncode == -signal.SIGKILL
         with Store(db) as store:
             before = store.page_count(sid)
