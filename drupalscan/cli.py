@@ -102,14 +102,21 @@ def crawl_options(func: F) -> F:
             type=click.IntRange(1, 64),
             default=4,
             show_default=True,
-            help="Parallel requests per site.",
+            help="Most requests in flight per site; the crawl starts at one and adapts "
+            "to the server's answers.",
         ),
         click.option(
             "--delay",
             type=click.FloatRange(0),
             default=0.0,
             show_default=True,
-            help="Seconds between requests to one host.",
+            help="Least seconds between requests to one host (the site owner's wish).",
+        ),
+        click.option(
+            "--respect-crawl-delay",
+            is_flag=True,
+            help="Obey robots.txt's Crawl-delay, one request at a time (Drupal 7 ships "
+            "Crawl-delay: 10 as boilerplate, so it is reported but not obeyed by default).",
         ),
         click.option(
             "--timeout",
@@ -158,9 +165,9 @@ def crawl_options(func: F) -> F:
         click.option(
             "--max-crawl-delay",
             type=click.FloatRange(0),
-            default=2.0,
+            default=30.0,
             show_default=True,
-            help="Honour robots.txt Crawl-delay up to this many seconds per request.",
+            help="With --respect-crawl-delay, the longest Crawl-delay obeyed (seconds).",
         ),
         click.option(
             "--max-bytes",
@@ -170,9 +177,18 @@ def crawl_options(func: F) -> F:
             help="Largest response read per URL (decompressed); larger ones are recorded.",
         ),
         click.option(
-            "--probe",
-            is_flag=True,
-            help="Probe well-known module files to find more modules (bounded).",
+            "--probe/--no-probe",
+            default=True,
+            show_default=True,
+            help="After the pages, ask for the files of the most used modules (and a "
+            "WordPress site's plugin readmes and REST index), within --probe-budget.",
+        ),
+        click.option(
+            "--probe-budget",
+            type=click.IntRange(0, 10_000),
+            default=100,
+            show_default=True,
+            help="Most probe requests per site; the summary line says how many were made.",
         ),
         click.option(
             "--parse-processes",
@@ -234,6 +250,8 @@ def build_crawl_options(kw: dict[str, Any]) -> Any:
         headers=tuple(headers),
         login_url=kw.pop("login_url"),
         probe=kw.pop("probe"),
+        probe_budget=kw.pop("probe_budget"),
+        respect_crawl_delay=kw.pop("respect_crawl_delay"),
         max_bytes=kw.pop("max_bytes"),
         path_prefix=kw.pop("path_prefix"),
         max_crawl_delay=kw.pop("max_crawl_delay"),

@@ -342,6 +342,17 @@ _MARKER_SIGNALS = (
 )
 """Page markers that name a kind of site: (marker, kind, weight, evidence kind, detail)."""
 
+_MODULE_MARKERS = (
+    (
+        "generator-lowercase",
+        "metatag",
+        'meta name="generator" in lower case (Drupal 7 core writes "Generator"; '
+        "metatag writes its own)",
+    ),
+    ("captcha-response", "captcha", "a CAPTCHA answer field (captcha_response) in a form"),
+)
+"""Markers that name a Drupal module, believed on Drupal pages only: (marker, module, detail)."""
+
 
 def signals_from_facts(facts: PageFacts, url: str) -> list[Signal]:
     """Kind, module and theme signals from a page's stored facts.
@@ -393,6 +404,10 @@ def signals_from_facts(facts: PageFacts, url: str) -> list[Signal]:
                 Evidence(kind="script", detail="Drupal.settings in an inline script", location=url),
             )
         )
+    if "drupal-settings" in markers or (generator_kind(facts.generator) or "").startswith("drupal"):
+        for marker, module, detail in _MODULE_MARKERS:
+            if marker in markers:
+                out.append(_module(module, 3, Evidence(kind="markup", detail=detail, location=url)))
     for marker, kind, weight, ev_kind, detail in _MARKER_SIGNALS:
         if marker in markers:
             out.append(

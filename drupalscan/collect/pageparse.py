@@ -592,6 +592,8 @@ def _walk_lxml(
                 value = tag.get("value")
                 if tag.get("name") == "form_id" and value is not None:
                     out.form_ids.append(value)
+                elif tag.get("name") == "captcha_response":
+                    out.markers.add("captcha-response")
             elif name == "base":
                 href = tag.get("href")
                 if href is not None and base == url:
@@ -711,6 +713,8 @@ def _walk(soup: BeautifulSoup, out: Parsed, url: str, site_host: str) -> None:
         elif name == "input":
             if tag.get("name") == "form_id" and isinstance(tag.get("value"), str):
                 out.form_ids.append(str(tag["value"]))
+            elif tag.get("name") == "captcha_response":
+                out.markers.add("captcha-response")
         elif name == "base":
             href = tag.get("href")
             if isinstance(href, str) and base == url:
@@ -753,6 +757,9 @@ def _meta(tag: Any, out: Parsed, base: str, add_link: Callable[[str], None]) -> 
         out.description = _WS.sub(" ", content).strip()[:1000]
     elif name == "generator":
         out.generator = content.strip()[:200]
+        if tag.get("name") == "generator" and content.startswith("Drupal 7"):
+            # Drupal 7 core writes name="Generator"; metatag replaces it in lower case.
+            out.markers.add("generator-lowercase")
     elif name == "og:site_name":
         out.site_name = content.strip()[:200]
     elif str(tag.get("http-equiv") or "").lower() == "refresh":

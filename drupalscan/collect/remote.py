@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from drupalscan.collect import coreversion as cv
 from drupalscan.collect import fingerprint as fp
@@ -236,7 +236,11 @@ def _hash_candidates(table: dict[str, Any], major: str, ask: _Asker, out: Remote
         if path is None:
             break
         asked.add(path)
-        status, body = ask.get(path)
+        at_root = urlsplit(ask.base).path in ("", "/")
+        if path == "robots.txt" and at_root and ask.robots.found and not ask.robots.ignore:
+            status, body = 200, ask.robots.text.encode("utf-8")  # read already: no request
+        else:
+            status, body = ask.get(path)
         if status != 200 or not body:
             continue
         md5 = hashlib.md5(body).hexdigest()  # noqa: S324 - file identity, not security

@@ -229,6 +229,8 @@ def html(title: str, body: str = "", body_class: str = "", head: str = "") -> st
 
 NORTHWIND = Path(__file__).resolve().parents[2] / "fixtures" / "sites" / "northwind_hr"
 """The real Drupal 7 HR intranet crawl copied into the repository."""
+INFO_TREE = Path(__file__).resolve().parents[2] / "fixtures" / "northwind" / "info"
+"""Every .info file of the same real site, in their folders: which folders it had."""
 
 
 def northwind_headers() -> dict[str, dict[str, str]]:
@@ -267,7 +269,10 @@ def northwind_handler(root: Path = NORTHWIND) -> Handler:
     are rewritten to the test server's, as the site would print its own
     base URL.  Pages whose canonical URL is another path (``/node/7``,
     ``/hr/handbook``) answer with the 301 the live site sent; ``.info``
-    files get the 403 of Drupal's .htaccess; other unknown paths a 404.
+    files get the 403 of Drupal's .htaccess (its ``<FilesMatch>`` refuses the
+    name whether or not the file exists), and so do folders the real site had
+    (``Options -Indexes``), known from its captured ``.info`` tree; other
+    unknown paths a 404.
     """
     captured = northwind_headers()
     aliases: dict[str, Path] = {}
@@ -307,6 +312,8 @@ def northwind_handler(root: Path = NORTHWIND) -> Handler:
             if file.suffix in (".txt", ".xml"):
                 data = data.replace(b"http://127.0.0.1:8708", base.encode())
             return Reply(data, content_type=ctype, headers={"Content-Type": ctype})
+        if path.endswith("/") and rel and (INFO_TREE / rel).is_dir() and ".." not in rel:
+            return Reply("<h1>Forbidden</h1>", status=403, headers={"Content-Type": "text/html"})
         return Reply((root / "index.html").read_bytes()[:2000], status=404, headers=page_headers)
 
     return handle
