@@ -345,8 +345,9 @@ def _wordpress(question: Question, ask: _Asker, out: Remote) -> None:
 
 
 def _extension_signal(out: Remote, topic: str, ext: wp.Extension) -> None:
+    kind = "plugin" if topic == "module" else "unknown"
     for evidence in ext.evidence[:5]:
-        out.signals.append(fp.Signal(topic, ext.name, 4, evidence, "contrib"))
+        out.signals.append(fp.Signal(topic, ext.name, 4, evidence, kind))
     if ext.version:
         out.versions[(topic, ext.name)] = ext.version
 

@@ -45,7 +45,14 @@ beyond Drupal core, and planning them together saves nothing.
 
 
 def enabled_modules(site: model.Site) -> list[model.Module]:
-    """Modules that run on the site (enabled, or not known to be disabled)."""
+    """Drupal modules that run on the site (enabled, or not known to be disabled).
+
+    Another platform's plugins are not modules the target installs: they
+    become content and configuration decisions (rules with platform
+    ``wordpress``), so they stay out of the dependency graph and the target.
+    """
+    if model.platform_of(site.kind) != "drupal":
+        return []
     return [m for m in site.modules if m.enabled is not False]
 
 

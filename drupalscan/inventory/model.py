@@ -26,7 +26,8 @@ SCHEMA_VERSION = 1
 SEVERITIES = ("blocker", "high", "medium", "low", "info")
 """Finding severities, most serious first."""
 
-MODULE_TYPES = ("core", "contrib", "custom", "unknown")
+MODULE_TYPES = ("core", "contrib", "custom", "unknown", "plugin")
+"""``plugin``: an extension of another platform (a WordPress plugin), seen from outside."""
 
 MODULE_STATUSES = (
     "core",
@@ -52,6 +53,21 @@ SITE_KINDS = (
     "static",
     "unknown",
 )
+
+
+PLATFORMS = ("drupal", "wordpress", "joomla", "sharepoint", "static", "other")
+"""What a site's extensions are extensions of; rules say which one they are about."""
+
+
+def platform_of(kind: str) -> str:
+    """The platform of a site kind: every Drupal major is ``drupal``.
+
+    A site whose kind could not be told is treated as Drupal: a docroot or a
+    database that did not say which major still holds Drupal modules.
+    """
+    if kind.startswith("drupal") or kind == "unknown":
+        return "drupal"
+    return kind
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -99,7 +115,8 @@ class Module:
     project: str | None = None
     version: str | None = None
     type: str = "unknown"
-    """core | contrib | custom | unknown (crawled sites often cannot tell)."""
+    """core | contrib | custom | unknown (crawled sites often cannot tell), or
+    plugin for another platform's extensions (a WordPress plugin)."""
     enabled: bool | None = None
     """None when no database or drush output says."""
     schema_version: int | None = None

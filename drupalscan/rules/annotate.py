@@ -13,7 +13,13 @@ from drupalscan.inventory import model
 
 
 def annotate_site(site: model.Site, kb: Any) -> model.Site:
-    """The site with every module's status, replacement and source filled in."""
+    """The site with every module's status, replacement and source filled in.
+
+    Only Drupal sites: the knowledge base knows Drupal projects, and a
+    WordPress plugin that shares a name with one is not that project.
+    """
+    if model.platform_of(site.kind) != "drupal":
+        return site
     modules = []
     for mod in site.modules:
         verdict = kb.verdict(mod.name, mod.project, mod.type)

@@ -86,6 +86,8 @@ def evaluate(
     rule: Rule, site: model.Site, kb: Any, settings: Settings | None = None
 ) -> list[model.Finding]:
     """All findings of one rule on one site."""
+    if rule.platform != "any" and rule.platform != model.platform_of(site.kind):
+        return []  # a Drupal module rule says nothing about a WordPress plugin
     settings = settings or Settings()
     rule_settings = {**rule.settings, **settings.rule_settings.get(rule.id, {})}
     spec = _resolve(rule.match, rule_settings) if rule.match else None

@@ -73,6 +73,7 @@ def site_facts(site: model.Site, kb: Any) -> dict[str, Any]:
         # None when the kind could not be told: neither Drupal nor "not Drupal".
         "is_drupal": None if site.kind == "unknown" else site.kind.startswith("drupal"),
         "core_version": site.core_version,
+        "version_label": site.core_version or "version not seen",
         "core_major": major,
         "core_latest": latest,
         "core_behind": behind,
@@ -85,6 +86,8 @@ def site_facts(site: model.Site, kb: Any) -> dict[str, Any]:
         "php_formats": ", ".join(php.get("formats", [])),
         "php_nodes": int(php.get("nodes_using", 0) or 0),
         "content_types": len(site.content_types),
+        "vocabularies": len(site.vocabularies),
+        "plugins": len([m for m in site.modules if m.type == "plugin"]),
         "templates": len(site.templates),
         "core_patches": len(core_patches),
         "core_patch_files": ", ".join(core_patches),

@@ -19,11 +19,27 @@ from typing import Any
 from drupalscan.inventory.model import SEVERITIES
 from drupalscan.rules import matchers
 from drupalscan.rules.facts import fact_names
-from drupalscan.rules.model import APPLIES_TO, EFFORT_PER, RULE_ID, EffortSpec, Rule
+from drupalscan.rules.model import (
+    APPLIES_TO,
+    EFFORT_PER,
+    RULE_ID,
+    RULE_PLATFORMS,
+    EffortSpec,
+    Rule,
+)
 from drupalscan.rules.predicates import PREDICATES
 
 REQUIRED = {"id", "title", "applies_to", "severity", "category", "effort", "rationale", "remedy"}
-OPTIONAL = {"references", "match", "predicate", "confidence", "aliases", "settings", "message"}
+OPTIONAL = {
+    "references",
+    "match",
+    "predicate",
+    "confidence",
+    "aliases",
+    "settings",
+    "message",
+    "platform",
+}
 
 
 def _template_fields(text: str) -> set[str]:
@@ -70,6 +86,8 @@ def _build(name: str, data: dict[str, Any]) -> Rule:
         raise fail(f"applies_to must be one of {APPLIES_TO}")
     if data["severity"] not in SEVERITIES:
         raise fail(f"severity must be one of {SEVERITIES}")
+    if data.get("platform", "drupal") not in RULE_PLATFORMS:
+        raise fail(f"platform must be one of {RULE_PLATFORMS}")
     effort = data["effort"]
     if not isinstance(effort, dict) or effort.get("per", "finding") not in EFFORT_PER:
         raise fail(f"effort needs low, high and per (one of {EFFORT_PER})")
@@ -136,6 +154,7 @@ def _build(name: str, data: dict[str, Any]) -> Rule:
         predicate=data.get("predicate", ""),
         confidence=data.get("confidence", "high"),
         aliases=list(data.get("aliases", [])),
+        platform=data.get("platform", "drupal"),
         settings=dict(data.get("settings", {})),
         path=name,
     )

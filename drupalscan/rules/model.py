@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-RULE_ID = re.compile(r"^D7-(MOD|CUS|THM|CT|FLD|SITE|API)-\d{3}$")
+RULE_ID = re.compile(r"^(D7-(MOD|CUS|THM|CT|FLD|SITE|API)|WP-(SITE|PLG|CT))-\d{3}$")
+RULE_PLATFORMS = ("drupal", "wordpress", "any")
+"""Which sites a rule looks at (`model.platform_of` their kind); ``any``: every site."""
 APPLIES_TO = ("site", "module", "theme", "content_type", "api_use")
 EFFORT_PER = (
     "finding",
@@ -66,6 +68,8 @@ class Rule:
     predicate: str = ""
     confidence: str = "high"
     aliases: list[str] = field(default_factory=list)
+    platform: str = "drupal"
+    """Sites the rule looks at: ``drupal`` (default), ``wordpress`` or ``any``."""
     settings: dict[str, Any] = field(default_factory=dict)
     """Tunable thresholds, overridable per project in drupalscan.toml."""
     path: str = ""
