@@ -69,3 +69,12 @@ def test_bench_crawl_pages() -> None:
     page = bench.render(1, 30).decode()
     assert 'href="/p/11"' in page and 'href="/p/20"' in page
     assert "Drupal 7" in page
+
+
+@pytest.mark.skipif(shutil.which("wget") is None, reason="needs wget")
+@pytest.mark.slow
+def test_bench_assessment_tiny() -> None:
+    bench = load_bench("bench_assessment")
+    got = bench.run(latency=0.0, repeat=1)
+    assert got["core_version"] == "7.79"
+    assert got["assessment_requests"] > got["pages"] and got["wget_requests"] > 0

@@ -106,12 +106,17 @@ class _Asker:
         self.base = base
         self.robots = robots
         self.out = out
+        self.decisions: dict[str, bool] = {}
 
     def url(self, path: str) -> str:
         return urljoin(self.base, path)
 
     def allowed(self, path: str) -> bool:
-        return self.robots.allowed(self.url(path))
+        """robots.txt's answer for a docroot path (remembered: the hash search asks often)."""
+        known = self.decisions.get(path)
+        if known is None:
+            known = self.decisions[path] = self.robots.allowed(self.url(path))
+        return known
 
     def get(self, path: str) -> tuple[int, bytes]:
         if not self.allowed(path):
