@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
+
 from drupalscan.examples import server
 from drupalscan.examples.server import (
     EXAMPLES_DIR,

@@ -90,9 +90,8 @@ def pin_store(raw: Store, pinned: Store, urls: dict[str, str], docroot: str) -> 
 @pytest.fixture(scope="session")
 def example_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A store holding the example client (three sites) as `drupalscan demo` collects it."""
-    from drupalscan.examples.server import example_database, example_docroot, serve_examples
-
     from drupalscan.collect.crawl import CrawlOptions
+    from drupalscan.examples.server import example_database, example_docroot, serve_examples
 
     base = tmp_path_factory.mktemp("example-client")
     docroot = str(example_docroot())
