@@ -11,13 +11,16 @@ import hashlib
 import json
 from collections.abc import Callable
 from importlib import resources
+from pathlib import Path
 
 from drupalscan.collect import coreversion as cv
+from drupalscan.collect.crawl import CrawlOptions, crawl_site
 from drupalscan.collect.remote import Question, Remote, assess
 from drupalscan.collect.robots import Robots
 from drupalscan.collect.summary import PageSummary
+from drupalscan.inventory.store import Store
 
-from .httpfixtures import NORTHWIND
+from .httpfixtures import NORTHWIND, Reply, Req, Server, html
 
 U = "http://intranet.example.test/"
 DRUPAL7_ROBOTS = (NORTHWIND / "robots.txt").read_text()
@@ -175,3 +178,30 @@ def test_bundled_table_splits_drupal7_as_far_as_allowed_files_can() -> None:
         # Nothing allowed could split what is left.
         assert cv.next_hash_path(table, candidates, lambda p: robots.allowed(U + p), asked) is None
         assert len(candidates) <= 10, (release, candidates)
+
+
+def test_a_site_without_changelog_over_http(tmp_path: Path) -> None:
+    """CHANGELOG.txt deleted (a hardened site): the static files answer, over HTTP."""
+    files = {"/misc/drupal.js": b"js-a", "/misc/ajax.js": b"ajax-b"}
+    home = html(
+        "Home | Hardened",
+        "",
+        body_class="html front not-logged-in",
+        head='<script src="/misc/drupal.js?q1w2e3"></script>',
+    )
+
+    def handle(req: Req) -> Reply:
+        path = req.path.split("?")[0]
+        if path == "/":
+            return Reply(home, headers={"X-Generator": "Drupal 7 (http://drupal.org)"})
+        if path in files:
+            return Reply(files[path], content_type="application/javascript")
+        return Reply("<h1>Page not found</h1>", status=404)
+
+    with Server(handle) as srv, Store(tmp_path / "s.db") as store:
+        site = crawl_site(srv.url, store, CrawlOptions(retries=0), fingerprints=TABLE)
+        asked = set(srv.hits)
+    assert site.kind == "drupal7" and site.core_version == "7.3"
+    assert "/CHANGELOG.txt" in asked  # allowed here, asked once, absent
+    decided = [e.detail for e in site.kind_evidence if e.kind == "file-hash"]
+    assert [d.split(" md5")[0] for d in decided] == ["misc/drupal.js", "misc/ajax.js"]

@@ -281,3 +281,26 @@ def test_prober_unit_budget_is_exact() -> None:
         [Candidate(f"p{i}", f"p{i}") for i in range(50)], [(("sites/all/modules", "unknown"), 1)]
     )
     assert result.requests == 7 == len(asked)
+
+
+def test_a_site_behind_a_login_is_probed_with_the_same_session(
+    server: MakeServer, store: Store
+) -> None:
+    """An intranet that answers only to its session cookie: pages and probes alike."""
+    cookie = "SESS" + "c" * 32
+    log: list[str] = []
+    inner = drupal_site({"/sites/all/modules/contrib/views/views.info": "7.x-3.22"}, log)
+    anonymous: list[str] = []
+
+    def handle(req: Req) -> Reply:
+        if req.cookies.get(cookie) != "intranet-session":
+            anonymous.append(req.path)
+            return Reply("<h1>Access denied</h1>", status=403)
+        return inner(req)
+
+    srv = server(handle)
+    options = CrawlOptions(retries=0, ignore_robots=True, cookies=((cookie, "intranet-session"),))
+    site = crawl_site(srv.url, store, options, fingerprints={}, probe_candidates=CANDIDATES)
+    assert anonymous == []
+    found = {m.name for m in site.modules if any(e.kind == "probe" for e in m.evidence)}
+    assert found == {"views"}
