@@ -16,7 +16,7 @@ Two things are timed on the same server in the same run, best of ``--repeat``:
 
 Printed: both times, their ratio, and the requests each made (counted by
 the server), plus what the assessment concluded (core version, modules,
-probe requests).  wget fetches assets the assessment does not need and
+extra requests).  wget fetches assets the assessment does not need and
 none of the probes; the assessment fetches pages in parallel.
 
 Run: ``python bench/bench_assessment.py [--latency 0.02] [--repeat 3]``.

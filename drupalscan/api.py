@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from drupalscan.config import Settings
+from drupalscan.config import MAX_REQUESTS, SITES_AT_ONCE, CrawlOptions, ScanOptions, Settings
 from drupalscan.inventory import model
 from drupalscan.inventory.store import Store
 from drupalscan.progress import Progress
@@ -27,17 +27,6 @@ if TYPE_CHECKING:
 
 class UsageError(Exception):
     """Bad input from the user: the CLI prints the message and exits 2."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ScanOptions:
-    """Options of a local scan."""
-
-    db: str | None = None
-    db_prefix: str = ""
-    drush: tuple[str, ...] = ()
-    """`drush pm-list --format=json` and/or `drush status --format=json` files."""
-    site_dir: str = "sites/default"
 
 
 def kb_with_cache(store: Store) -> Any:
@@ -118,8 +107,9 @@ def kb_refresh(
     return results
 
 
-def scan(path: str, store: Store, options: ScanOptions = ScanOptions()) -> model.Site:
+def scan(path: str, store: Store, options: ScanOptions | None = None) -> model.Site:
     """Inventory a local docroot (and its database or drush output)."""
+    options = options or ScanOptions()
     from drupalscan.collect.codebase import ScanError
     from drupalscan.collect.database import DatabaseError
     from drupalscan.collect.local import scan_local
@@ -166,11 +156,11 @@ def probe_candidates(kb: Any, limit: int = PROBE_PROJECTS) -> list[Any]:
 def crawl(
     urls: Sequence[str],
     store: Store,
-    options: Any = None,
+    options: CrawlOptions | None = None,
     progress: Progress | None = None,
 ) -> list[model.Site]:
     """Inventory live sites over HTTP, one after the other, resumably."""
-    from drupalscan.collect.crawl import CrawlError, CrawlOptions, crawl_site
+    from drupalscan.collect.crawl import CrawlError, crawl_site
     from drupalscan.rules.annotate import annotate_site
 
     kb = kb_with_cache(store)
@@ -201,12 +191,12 @@ def collect(
     sources: Iterable[str],
     store: Store,
     *,
-    scan_options: ScanOptions = ScanOptions(),
-    crawl_options: Any = None,
+    scan_options: ScanOptions | None = None,
+    crawl_options: CrawlOptions | None = None,
     progress: Progress | None = None,
     refresh: bool = False,
-    sites_at_once: int = 4,
-    max_requests: int = 16,
+    sites_at_once: int = SITES_AT_ONCE,
+    max_requests: int = MAX_REQUESTS,
     failures: list[Failure] | None = None,
 ) -> list[model.Site]:
     """Collect every source not yet in the store: URLs are crawled, paths scanned.
@@ -225,10 +215,11 @@ def collect(
     they finished in.
     """
     from drupalscan.collect import portfolio
-    from drupalscan.collect.crawl import CrawlOptions, parse_helpers
+    from drupalscan.collect.crawl import parse_helpers
     from drupalscan.collect.parseproc import ParseProcesses
 
     crawl_options = crawl_options or CrawlOptions()
+    scan_options = scan_options or ScanOptions()
     kb = kb_with_cache(store)
     given = list(sources)
     wanted = list(dict.fromkeys(model.normalise_source(s) for s in given))
@@ -255,7 +246,7 @@ def collect(
         shown.site_done(failure.source, ok=False)
     # One pool of parse helpers for every crawl of the portfolio: one helper
     # parses faster than a process fetches, so more would only compete for cores.
-    helpers = parse_helpers(crawl_options or CrawlOptions())
+    helpers = parse_helpers(crawl_options)
     parser = ParseProcesses(helpers) if helpers and any("://" in s for s in todo) else None
     work = _collector(kb, scan_options, crawl_options, threading.Semaphore(max_requests), parser)
     in_memory = str(store.path) == ":memory:"
@@ -298,7 +289,7 @@ def _finished(
     known: dict[str, model.Site],
     store: Store,
     scan_options: ScanOptions,
-    crawl_options: Any,
+    crawl_options: CrawlOptions,
 ) -> model.Site | None:
     """The stored site if an earlier run collected this source whole, else None.
 
@@ -351,7 +342,7 @@ def _annotated(site: model.Site, store: Store, kb: Any) -> model.Site:
 def _collector(
     kb: Any,
     scan_options: ScanOptions,
-    crawl_options: Any,
+    crawl_options: CrawlOptions,
     slots: threading.Semaphore,
     parser: Any = None,
 ) -> Callable[[str, Store, Progress], model.Site]:
@@ -500,7 +491,6 @@ class DemoResult:
 
 def demo(out: Path, store: Store, progress: Progress | None = None) -> DemoResult:
     """Serve the bundled example sites on loopback, plan over them, write the HTML."""
-    from drupalscan.collect.crawl import CrawlOptions
     from drupalscan.examples.server import example_database, example_docroot, serve_examples
 
     settings = _demo_settings(store)

@@ -7,6 +7,7 @@ exit with status 2; a traceback appears only with -v.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -19,7 +20,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from drupalscan import __version__, api
-from drupalscan.config import DEFAULT_STORE, ConfigError, Settings, load_settings
+from drupalscan.config import (
+    DEFAULT_STORE,
+    MAX_REQUESTS,
+    SITES_AT_ONCE,
+    Cli,
+    ConfigError,
+    CrawlOptions,
+    ScanOptions,
+    Settings,
+    load_settings,
+)
 from drupalscan.inventory import io, model
 from drupalscan.inventory.store import Store, StoreError
 from drupalscan.progress import for_stream
@@ -28,14 +39,8 @@ if TYPE_CHECKING:
     from drupalscan.collect.portfolio import Failure
 
 F = TypeVar("F", bound=Callable[..., Any])
-FORMATS = ("csv", "html", "json", "md", "pdf")
-DEFAULT_OUT = {
-    "html": "drupalscan-report.html",
-    "pdf": "drupalscan-report.pdf",
-    "json": "drupalscan-report.json",
-    "md": "drupalscan-report.md",
-    "csv": "drupalscan-report",
-}
+DEFAULT_REPORT = "drupalscan-report"
+"""Report file name (without extension) when -o is not given."""
 
 
 class Ctx:
@@ -70,7 +75,12 @@ class Ctx:
 
 
 def handle_errors(func: F) -> F:
-    """Turn expected errors into one line on stderr and exit status 2."""
+    """Turn expected errors into one line on stderr and exit status 2.
+
+    Anything unexpected is a bug: one line naming it and exit status 1, the
+    traceback with -v.  Ctrl-C ends with status 130; collected work is in the
+    store already (every page and stage is committed as it goes).
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -90,123 +100,98 @@ def handle_errors(func: F) -> F:
                 raise
             click.echo(f"drupalscan: error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
             sys.exit(2)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:
+            if ctx and ctx.verbose:
+                raise
+            click.echo(
+                f"drupalscan: internal error: {type(exc).__name__}: {exc} "
+                "(run with -v for the traceback, and please report it)",
+                err=True,
+            )
+            sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
 
 
+def options_from(cls: type, *, skip: frozenset[str] = frozenset()) -> Callable[[F], F]:
+    """Click options generated from a dataclass's fields that carry ``cli`` metadata.
+
+    Name, type, bounds, default and help all come from the field
+    (`drupalscan.config`), so an option cannot land on another field and the
+    CLI shows the defaults the API uses.  ``--flag-name`` is the field name
+    with dashes unless the metadata spells it (``--probe/--no-probe``).
+    """
+
+    def decorate(func: F) -> F:
+        for fld in reversed(dataclasses.fields(cls)):
+            spec = fld.metadata.get("cli")
+            if spec is not None and fld.name not in skip:
+                func = _option(fld, spec)(func)
+        return func
+
+    return decorate
+
+
+def _option(fld: dataclasses.Field[Any], spec: Cli) -> Callable[[F], F]:
+    """One click option for one dataclass field."""
+    flag = spec.get("flag") or "--" + fld.name.replace("_", "-")
+    kwargs: dict[str, Any] = {"help": spec["help"], "default": fld.default}
+    kind = str(fld.type).replace(" ", "")
+    lo, hi = spec.get("min"), spec.get("max")
+    if kind == "bool":
+        if "/" in flag:
+            kwargs["show_default"] = True
+        else:
+            kwargs["is_flag"] = True
+    elif kind in ("int", "int|None"):
+        kwargs["type"] = click.IntRange(
+            None if lo is None else int(lo), None if hi is None else int(hi)
+        )
+        kwargs["show_default"] = fld.default is not None
+    elif kind == "float":
+        kwargs["type"] = click.FloatRange(lo, hi)
+        kwargs["show_default"] = True
+    elif kind.startswith("tuple[str,"):
+        kwargs["multiple"] = True
+        kwargs["default"] = ()
+    else:
+        kwargs["show_default"] = bool(fld.default)
+    return click.option(flag, fld.name, **kwargs)
+
+
 def crawl_options(func: F) -> F:
-    """Options shared by `crawl` and `plan` for HTTP sources."""
-    opts = [
-        click.option(
-            "--concurrency",
-            type=click.IntRange(1, 64),
-            default=4,
-            show_default=True,
-            help="Most requests in flight per site; the crawl starts at one and adapts "
-            "to the server's answers.",
-        ),
-        click.option(
-            "--delay",
-            type=click.FloatRange(0),
-            default=0.0,
-            show_default=True,
-            help="Least seconds between requests to one host (the site owner's wish).",
-        ),
-        click.option(
-            "--respect-crawl-delay",
-            is_flag=True,
-            help="Obey robots.txt's Crawl-delay, one request at a time (Drupal 7 ships "
-            "Crawl-delay: 10 as boilerplate, so it is reported but not obeyed by default).",
-        ),
-        click.option(
-            "--timeout",
-            type=click.FloatRange(0.1),
-            default=10.0,
-            show_default=True,
-            help="Seconds per request.",
-        ),
-        click.option("--max-pages", type=click.IntRange(1), default=500, show_default=True),
-        click.option("--max-depth", type=click.IntRange(0), default=20, show_default=True),
-        click.option(
-            "--include", multiple=True, help="Only URLs matching this regex (repeatable)."
-        ),
-        click.option(
-            "--exclude", multiple=True, help="Skip URLs matching this regex (repeatable)."
-        ),
-        click.option("--ignore-robots", is_flag=True, help="Do not honour robots.txt."),
-        click.option(
-            "--auth",
-            "auth_user",
-            default=None,
-            help="HTTP auth user; password from DRUPALSCAN_PASSWORD or a prompt.",
-        ),
-        click.option(
-            "--auth-type",
-            type=click.Choice(["basic", "digest"], case_sensitive=False),
-            default="basic",
-            show_default=True,
-        ),
-        click.option(
-            "--cookie", multiple=True, help="NAME=VALUE sent with every request (repeatable)."
-        ),
-        click.option(
-            "--header", multiple=True, help="'Name: value' sent with every request (repeatable)."
-        ),
-        click.option(
-            "--login-url",
-            default="",
-            help="Drupal login form URL (user/login); uses --auth credentials.",
-        ),
-        click.option(
-            "--path-prefix",
-            default="",
-            help="Stay under this path (e.g. /intranet/); default: the whole host.",
-        ),
-        click.option(
-            "--max-crawl-delay",
-            type=click.FloatRange(0),
-            default=30.0,
-            show_default=True,
-            help="With --respect-crawl-delay, the longest Crawl-delay obeyed (seconds).",
-        ),
-        click.option(
-            "--max-bytes",
-            type=click.IntRange(10_000),
-            default=5_000_000,
-            show_default=True,
-            help="Largest response read per URL (decompressed); larger ones are recorded.",
-        ),
-        click.option(
-            "--probe/--no-probe",
-            default=True,
-            show_default=True,
-            help="After the pages, ask for the files of the most used modules (and a "
-            "WordPress site's plugin readmes and REST index), within --probe-budget.",
-        ),
-        click.option(
-            "--probe-budget",
-            type=click.IntRange(0, 10_000),
-            default=100,
-            show_default=True,
-            help="Most probe requests per site; the summary line says how many were made.",
-        ),
-        click.option(
-            "--parse-processes",
-            type=click.IntRange(0, 16),
-            default=None,
-            help="Helper processes that parse pages; 0 parses in the crawl's own threads. "
-            "Default: one, on a machine with two or more cores, once a crawl passes 200 pages.",
-        ),
-    ]
-    for opt in reversed(opts):
-        func = opt(func)
+    """Options shared by `crawl` and `plan` for HTTP sources.
+
+    Generated from `CrawlOptions`, plus the four that carry secrets or need
+    parsing (--auth, --auth-type, --cookie, --header), built by hand in
+    `build_crawl_options`.
+    """
+    func = click.option(
+        "--auth",
+        "auth_user",
+        default=None,
+        help="HTTP auth (or --login-url form) user; password from DRUPALSCAN_PASSWORD or a prompt.",
+    )(func)
+    func = click.option(
+        "--auth-type",
+        type=click.Choice(["basic", "digest"], case_sensitive=False),
+        default="basic",
+        show_default=True,
+    )(func)
+    func = click.option(
+        "--cookie", multiple=True, help="NAME=VALUE sent with every request (repeatable)."
+    )(func)
+    func = click.option(
+        "--header", multiple=True, help="'Name: value' sent with every request (repeatable)."
+    )(func)
+    func = options_from(CrawlOptions)(func)
     return func
 
 
-def build_crawl_options(kw: dict[str, Any]) -> Any:
+def build_crawl_options(kw: dict[str, Any]) -> CrawlOptions:
     """CrawlOptions from the shared options; secrets stay in memory only."""
-    from drupalscan.collect.crawl import CrawlOptions
-
     auth = None
     user = kw.pop("auth_user", None)
     if user:
@@ -235,69 +220,57 @@ def build_crawl_options(kw: dict[str, Any]) -> Any:
     if auth and not kw.get("login_url") and any(n.lower() == "authorization" for n, _ in headers):
         # HTTP auth would silently replace the header: say so instead.
         raise api.UsageError("--auth and --header 'Authorization: ...' conflict; use one of them")
+    generated = {
+        f.name: kw.pop(f.name) for f in dataclasses.fields(CrawlOptions) if "cli" in f.metadata
+    }
     return CrawlOptions(
-        concurrency=kw.pop("concurrency"),
-        delay=kw.pop("delay"),
-        timeout=kw.pop("timeout"),
-        max_pages=kw.pop("max_pages"),
-        max_depth=kw.pop("max_depth"),
-        include=tuple(kw.pop("include")),
-        exclude=tuple(kw.pop("exclude")),
-        ignore_robots=kw.pop("ignore_robots"),
+        **generated,
         auth=auth,
         auth_type=kw.pop("auth_type"),
         cookies=tuple(cookies),
         headers=tuple(headers),
-        login_url=kw.pop("login_url"),
-        probe=kw.pop("probe"),
-        probe_budget=kw.pop("probe_budget"),
-        respect_crawl_delay=kw.pop("respect_crawl_delay"),
-        max_bytes=kw.pop("max_bytes"),
-        path_prefix=kw.pop("path_prefix"),
-        max_crawl_delay=kw.pop("max_crawl_delay"),
-        parse_processes=kw.pop("parse_processes"),
     )
 
 
 def scan_options(func: F) -> F:
-    """Options of the local scanner, shared by `scan` and `plan`."""
-    func = click.option(
-        "--site",
-        "site_dir",
-        default="sites/default",
-        show_default=True,
-        help="Multisite directory, host name or sites.php alias to inventory.",
-    )(func)
-    func = click.option(
-        "--drush",
-        type=click.Path(dir_okay=False),
-        multiple=True,
-        help="JSON of `drush pm-list --format=json` (enabled state without a database) "
-        "or `drush status --format=json` (core version); repeatable.",
-    )(func)
-    func = click.option("--db-prefix", default="", help="Drupal table prefix.")(func)
-    func = click.option(
-        "--db",
-        default=None,
-        help="sqlite:///file, mysql://user@host/db, pgsql://user@host/db, or a mysqldump "
-        ".sql[.gz]; password from the URL or DRUPALSCAN_DB_PASSWORD.",
-    )(func)
-    return func
+    """Options of the local scanner, shared by `scan` and `plan` (from `ScanOptions`)."""
+    return options_from(ScanOptions)(func)
+
+
+def build_scan_options(kw: dict[str, Any]) -> ScanOptions:
+    """ScanOptions from the generated options."""
+    return ScanOptions(
+        **{f.name: kw.pop(f.name) for f in dataclasses.fields(ScanOptions) if "cli" in f.metadata}
+    )
 
 
 def output_options(func: F) -> F:
-    """-o/--format shared by `plan` and `report`."""
+    """-o/--format shared by `plan` and `report`; the formats are the registry's."""
+    from drupalscan.render.registry import format_names
+
     func = click.option(
         "--format",
         "fmt",
-        type=click.Choice(FORMATS, case_sensitive=False),
+        type=click.Choice(format_names(), case_sensitive=False),
         default="html",
         show_default=True,
     )(func)
     func = click.option(
-        "-o", "--output", type=click.Path(), default=None, help="Output file (a directory for csv)."
+        "-o",
+        "--output",
+        type=click.Path(),
+        default=None,
+        help="Output file (a folder for csv); default drupalscan-report with the format's "
+        "extension.",
     )(func)
     return func
+
+
+def default_output(fmt: str) -> Path:
+    """``drupalscan-report`` plus the format's extension (a folder for csv)."""
+    from drupalscan.render.registry import formatter
+
+    return Path(f"{DEFAULT_REPORT}{formatter(fmt).extension}")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -329,22 +302,11 @@ def main(ctx: click.Context, store: str, config: str | None, verbose: int, quiet
 @click.option("--json", "as_json", is_flag=True, help="Print the inventory as JSON.")
 @click.pass_obj
 @handle_errors
-def scan(
-    obj: Ctx,
-    docroot: str,
-    db: str | None,
-    db_prefix: str,
-    drush: tuple[str, ...],
-    site_dir: str,
-    as_json: bool,
-) -> None:
+def scan(obj: Ctx, /, docroot: str, as_json: bool, **kw: Any) -> None:
     """Inventory a local Drupal docroot (and its database with --db)."""
+    options = build_scan_options(kw)
     with obj.open_store() as store:
-        site = api.scan(
-            docroot,
-            store,
-            api.ScanOptions(db=db, db_prefix=db_prefix, drush=drush, site_dir=site_dir),
-        )
+        site = api.scan(docroot, store, options)
     if as_json:
         click.echo(io.inventory_to_json(model.Inventory(sites=[site])))
     else:
@@ -440,7 +402,7 @@ def _with_selection(
 
 def _write_report(obj: Ctx, store: Store, fmt: str, output: str | None) -> list[Path]:
     settings = _with_selection(obj.settings(), (), ())
-    out = Path(output or DEFAULT_OUT[fmt])
+    out = Path(output) if output else default_output(fmt)
     if not out.parent.exists():  # say so before the (slow) checks and plan
         raise api.UsageError(f"cannot write {out}: folder {out.parent} does not exist")
     report = api.build_report(store, settings)
@@ -459,14 +421,14 @@ def _write_report(obj: Ctx, store: Store, fmt: str, output: str | None) -> list[
 @click.option(
     "--sites-at-once",
     type=click.IntRange(1, 64),
-    default=4,
+    default=SITES_AT_ONCE,
     show_default=True,
     help="Sources collected at the same time (sources on one host still one at a time).",
 )
 @click.option(
     "--max-requests",
     type=click.IntRange(1, 1024),
-    default=16,
+    default=MAX_REQUESTS,
     show_default=True,
     help="HTTP requests in flight across all crawls at once.",
 )
@@ -484,10 +446,6 @@ def plan(
     max_requests: int,
     output: str | None,
     fmt: str,
-    db: str | None,
-    db_prefix: str,
-    drush: tuple[str, ...],
-    site_dir: str,
     **kw: Any,
 ) -> None:
     """Collect SOURCES (URLs or docroots) not yet stored, check, plan and write the report.
@@ -498,7 +456,8 @@ def plan(
     every source fails is nothing written and the exit status 2.
     """
     items = list(sources) + _read_sources(sources_file)
-    if (db or drush) and len([s for s in items if "://" not in s]) != 1:
+    scan = build_scan_options(kw)
+    if (scan.db or scan.drush) and len([s for s in items if "://" not in s]) != 1:
         raise api.UsageError(
             "--db/--drush apply to one docroot; scan several docroots with `drupalscan scan` first"
         )
@@ -510,9 +469,7 @@ def plan(
             sites = api.collect(
                 items,
                 store,
-                scan_options=api.ScanOptions(
-                    db=db, db_prefix=db_prefix, drush=drush, site_dir=site_dir
-                ),
+                scan_options=scan,
                 crawl_options=options,
                 progress=obj.progress(),
                 sites_at_once=sites_at_once,

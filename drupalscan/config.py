@@ -29,7 +29,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 DEFAULT_STORE = "drupalscan.db"
 """Where collected work is kept unless --store says otherwise."""
@@ -40,6 +40,184 @@ DEFAULT_CONFIG = "drupalscan.toml"
 
 class ConfigError(ValueError):
     """The config file is unreadable or has a value of the wrong type."""
+
+
+# -- options of the collectors -----------------------------------------------------------
+#
+# Every default of `drupalscan crawl`, `scan` and `plan` lives here, once: the
+# CLI generates its options from these fields (name, type, bounds, help), so
+# an option cannot map to the wrong field, and the API, the tests and the CLI
+# read the same defaults.
+
+
+class Cli(TypedDict, total=False):
+    """How a field becomes a command-line option (field metadata ``cli``)."""
+
+    help: str
+    min: float
+    max: float
+    flag: str
+    """Explicit flag spelling, e.g. ``--probe/--no-probe``."""
+
+
+def cli(help: str, **spec: Any) -> dict[str, Cli]:  # noqa: A002 - click's own word
+    """Field metadata that makes a field a command-line option with this help."""
+    return {"cli": Cli(help=help, **spec)}  # type: ignore[typeddict-item]
+
+
+PROBE_BUDGET = 100
+"""Most probe requests per site by default (module files, plugin readmes, REST
+answers); core version files are bounded apart (`coreversion.MAX_HASH_REQUESTS`)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CrawlOptions:
+    """How to crawl.  Defaults are polite for a site you are allowed to assess."""
+
+    concurrency: int = field(
+        default=4,
+        metadata=cli(
+            "Most requests in flight per site; the crawl starts at one and adapts to the "
+            "server's answers.",
+            min=1,
+            max=64,
+        ),
+    )
+    delay: float = field(
+        default=0.0,
+        metadata=cli("Least seconds between requests to one host (the site owner's wish).", min=0),
+    )
+    respect_crawl_delay: bool = field(
+        default=False,
+        metadata=cli(
+            "Obey robots.txt's Crawl-delay, one request at a time (Drupal 7 ships "
+            "Crawl-delay: 10 as boilerplate, so it is reported but not obeyed by default)."
+        ),
+    )
+    """Off by default: Drupal 7 ships ``Crawl-delay: 10`` in every robots.txt as
+    boilerplate, and the throttle adapts to the server instead."""
+    max_crawl_delay: float = field(
+        default=30.0,
+        metadata=cli(
+            "With --respect-crawl-delay, the longest Crawl-delay obeyed (seconds).", min=0
+        ),
+    )
+    timeout: float = field(
+        default=10.0,
+        metadata=cli("Seconds to connect, and between bytes of an answer.", min=0.1),
+    )
+    retries: int = field(
+        default=3,
+        metadata=cli("Retries for connection errors, 408, 429 and 5xx answers.", min=0, max=10),
+    )
+    max_pages: int = field(default=500, metadata=cli("Pages stored per site.", min=1))
+    max_depth: int = field(default=20, metadata=cli("Link hops from the start URL.", min=0))
+    include: tuple[str, ...] = field(
+        default=(), metadata=cli("Only URLs matching this regex (repeatable).")
+    )
+    exclude: tuple[str, ...] = field(
+        default=(), metadata=cli("Skip URLs matching this regex (repeatable).")
+    )
+    path_prefix: str = field(
+        default="",
+        metadata=cli("Stay under this path (e.g. /intranet/); default: the whole host."),
+    )
+    ignore_robots: bool = field(
+        default=False,
+        metadata=cli("Do not honour robots.txt (only with the site owner's consent)."),
+    )
+    max_bytes: int = field(
+        default=5_000_000,
+        metadata=cli(
+            "Largest answer read per URL (decompressed); larger ones are recorded.", min=10_000
+        ),
+    )
+    max_redirects: int = 10
+    """Longest redirect chain followed."""
+    per_pattern_cap: int = 50
+    """Most URLs per trap-prone pattern (``/events/N/N``, ``/search?q``)."""
+    auth: tuple[str, str] | None = None
+    """(user, password) for HTTP auth or the Drupal login form (``--auth USER``)."""
+    auth_type: str = "basic"
+    """``basic``, ``digest`` or ``form`` (implied by ``login_url``)."""
+    cookies: tuple[tuple[str, str], ...] = ()
+    """Cookies to send (``--cookie NAME=VALUE``)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Extra request headers (``--header 'Name: value'``)."""
+    login_url: str = field(
+        default="",
+        metadata=cli("Drupal login form URL (user/login); uses --auth credentials."),
+    )
+    probe: bool = field(
+        default=True,
+        metadata=cli(
+            "After the pages, ask for the files of the most used modules (and a WordPress "
+            "site's plugin readmes and REST index), within --probe-budget.",
+            flag="--probe/--no-probe",
+        ),
+    )
+    probe_budget: int = field(
+        default=PROBE_BUDGET,
+        metadata=cli(
+            "Most module and plugin probe requests per site (the summary line counts every "
+            "request beyond the pages: version files too).",
+            min=0,
+            max=10_000,
+        ),
+    )
+    read_time: float = 60.0
+    """Longest seconds to read one response body: ``timeout`` only bounds the
+    gap between bytes, so a server trickling a byte a second would hold a
+    worker for days without this."""
+    parse_processes: int | None = field(
+        default=None,
+        metadata=cli(
+            "Helper processes that parse pages; 0 parses in the crawl's own threads. "
+            "Default: one, on a machine with two or more cores, once a crawl passes 200 pages.",
+            min=0,
+            max=16,
+        ),
+    )
+    """Helper processes that parse pages (`drupalscan.collect.parseproc`):
+    0 parses in the worker threads; N starts N helpers at once; None (auto)
+    starts one on a machine with two cores or more, once a crawl has handled
+    `crawl.PARSE_HELPERS_AFTER` pages: starting it costs more than parsing a
+    small site's pages.  One helper parses about 2,000 typical pages a second,
+    more than one process fetches with requests; a second one only competes
+    for the cores (bench/bench_crawl.py, 2 cores)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanOptions:
+    """Options of a local scan."""
+
+    db: str | None = field(
+        default=None,
+        metadata=cli(
+            "sqlite:///file, mysql://user@host/db, pgsql://user@host/db, or a mysqldump "
+            ".sql[.gz]; password from the URL or DRUPALSCAN_DB_PASSWORD."
+        ),
+    )
+    db_prefix: str = field(default="", metadata=cli("Drupal table prefix."))
+    drush: tuple[str, ...] = field(
+        default=(),
+        metadata=cli(
+            "JSON of `drush pm-list --format=json` (enabled state without a database) "
+            "or `drush status --format=json` (core version); repeatable."
+        ),
+    )
+    site_dir: str = field(
+        default="sites/default",
+        metadata=cli(
+            "Multisite directory, host name or sites.php alias to inventory.", flag="--site"
+        ),
+    )
+
+
+SITES_AT_ONCE = 4
+"""Sources `plan` collects at the same time (sources on one host one after another)."""
+MAX_REQUESTS = 16
+"""HTTP requests in flight across all the crawls of a portfolio run."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

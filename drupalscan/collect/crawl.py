@@ -51,7 +51,6 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from queue import Empty, SimpleQueue
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
@@ -69,6 +68,7 @@ from drupalscan.collect.robots import Robots
 from drupalscan.collect.sitemaps import sitemap_urls
 from drupalscan.collect.summary import PageSummary, content_types_from_templates, summarise_pages
 from drupalscan.collect.urls import Scope, TrapGuard, host_of, normalise_url
+from drupalscan.config import CrawlOptions
 from drupalscan.inventory import model
 from drupalscan.inventory.store import Store
 from drupalscan.progress import Progress
@@ -92,84 +92,20 @@ class CrawlError(Exception):
     """The crawl cannot start or go on; the message is one line for the user."""
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class CrawlOptions:
-    """How to crawl.  Defaults are polite for a site you are allowed to assess."""
+def politeness_for(options: CrawlOptions) -> Politeness:
+    """The throttle's bounds before robots.txt is read."""
+    return Politeness(max_concurrency=options.concurrency, delay=options.delay)
 
-    concurrency: int = 4
-    """Most requests in flight to the host; the throttle starts lower and adapts."""
-    delay: float = 0.0
-    """Least seconds between request starts to the host (plus up to 25 % jitter)."""
-    respect_crawl_delay: bool = False
-    """Obey robots.txt's Crawl-delay (up to ``max_crawl_delay``), one request at a
-    time.  Off by default: Drupal 7 ships ``Crawl-delay: 10`` in every
-    robots.txt as boilerplate, and the throttle adapts to the server instead."""
-    max_crawl_delay: float = 30.0
-    """Longest Crawl-delay obeyed with ``respect_crawl_delay``, in seconds."""
-    timeout: float = 10.0
-    """Seconds to connect and between bytes of a response."""
-    max_pages: int = 500
-    """Pages stored per site, across resumed runs."""
-    max_depth: int = 20
-    """Link hops from the start URL."""
-    include: tuple[str, ...] = ()
-    """Regexes; when given, a URL must match one to be crawled."""
-    exclude: tuple[str, ...] = ()
-    """Regexes; a URL matching one is not crawled."""
-    path_prefix: str = ""
-    """Only crawl paths starting with this (e.g. ``/hr/``)."""
-    ignore_robots: bool = False
-    """Skip robots.txt, only with the site owner's consent."""
-    max_bytes: int = 5_000_000
-    """Larger responses are cut off and recorded as "too large"."""
-    retries: int = 3
-    """Retries for connection errors, 408, 429 and 5xx."""
-    max_redirects: int = 10
-    """Longest redirect chain followed."""
-    per_pattern_cap: int = 50
-    """Most URLs per trap-prone pattern (``/events/N/N``, ``/search?q``)."""
-    auth: tuple[str, str] | None = None
-    """(user, password) for HTTP auth or the Drupal login form."""
-    auth_type: str = "basic"
-    """``basic``, ``digest`` or ``form`` (implied by ``login_url``)."""
-    cookies: tuple[tuple[str, str], ...] = ()
-    """Cookies to send (e.g. an existing session)."""
-    headers: tuple[tuple[str, str], ...] = ()
-    """Extra request headers (e.g. an access token)."""
-    login_url: str = ""
-    """Drupal login page (``/user/login``); the form is filled with ``auth``."""
-    probe: bool = True
-    """After the pages, ask a bounded number of extra questions: module and
-    theme files of the most used projects, a WordPress site's plugin
-    readmes and REST index (see ``probe_budget``)."""
-    probe_budget: int = remote_step.PROBE_BUDGET
-    """Most probe requests per site; the summary line says how many were made."""
-    read_time: float = 60.0
-    """Longest seconds to read one response body: ``timeout`` only bounds the
-    gap between bytes, so a server trickling a byte a second would hold a
-    worker for days without this."""
-    parse_processes: int | None = None
-    """Helper processes that parse pages (`drupalscan.collect.parseproc`):
-    0 parses in the worker threads; N starts N helpers at once; None (auto)
-    starts one on a machine with two cores or more, once a crawl has handled
-    `PARSE_HELPERS_AFTER` pages: starting it costs more than parsing a small
-    site's pages.  One helper parses about 2,000 typical pages a second,
-    more than one process fetches with requests; a second one only
-    competes for the cores (bench/bench_crawl.py, 2 cores)."""
 
-    def politeness(self) -> Politeness:
-        """The throttle's bounds before robots.txt is read."""
-        return Politeness(max_concurrency=self.concurrency, delay=self.delay)
-
-    def limits(self) -> FetchLimits:
-        """The bounds every request is held to."""
-        return FetchLimits(
-            timeout=self.timeout,
-            read_time=self.read_time,
-            max_bytes=self.max_bytes,
-            retries=self.retries,
-            max_redirects=self.max_redirects,
-        )
+def limits_for(options: CrawlOptions) -> FetchLimits:
+    """The bounds every request of a crawl is held to."""
+    return FetchLimits(
+        timeout=options.timeout,
+        read_time=options.read_time,
+        max_bytes=options.max_bytes,
+        retries=options.retries,
+        max_redirects=options.max_redirects,
+    )
 
 
 def parse_helpers(options: CrawlOptions) -> int:
@@ -301,9 +237,9 @@ class _Crawl:
             else:
                 raise CrawlError(f"unknown auth type {options.auth_type!r} (basic, digest, form)")
         self.credentials = credentials
-        self.throttle = throttle or Throttle(options.politeness())
+        self.throttle = throttle or Throttle(politeness_for(options))
         self.fetcher = Fetcher(
-            options.limits(),
+            limits_for(options),
             self.scope,
             self.throttle,
             auth=auth,
@@ -633,7 +569,7 @@ class _Crawl:
         site = _site_from(self, summary, answers, previous if reuse else None)
         self.store.put_site(site)
         elapsed = time.monotonic() - started
-        probes = f", {answers.requests} probe requests" if answers.requests else ""
+        probes = f", {answers.requests} extra requests" if answers.requests else ""
         self.progress.finish(
             f"{self.host}: {summary.pages} pages, {summary.errors} errors, "
             f"{len(summary.broken_links)} broken links{probes} in {elapsed:.1f} s "

@@ -28,14 +28,12 @@ from drupalscan.collect import wordpress as wp
 from drupalscan.collect.probe import Candidate, Prober, layouts_for
 from drupalscan.collect.robots import Robots
 from drupalscan.collect.summary import PageSummary
+from drupalscan.config import PROBE_BUDGET
 from drupalscan.inventory import model
 from drupalscan.inventory.model import Evidence
 
 ProbeCandidate = Candidate
 
-PROBE_BUDGET = 100
-"""Most probe requests per site by default (module files, plugin readmes, REST
-answers); core version files are bounded apart, by `coreversion.MAX_HASH_REQUESTS`."""
 
 Fetch = Callable[[str], tuple[int, bytes]]
 """GET an absolute URL through the crawl: (status, body); 0 failed, -1 robots forbids."""

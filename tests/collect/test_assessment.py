@@ -58,7 +58,7 @@ def test_default_crawl_of_a_real_drupal7_site(server: MakeServer, tmp_path: obje
 
     # The bounded extra requests are counted in the summary line.
     line = result.stderr.strip().splitlines()[-1]
-    match = re.search(r", (\d+) probe requests in \d+\.\d s \(politeness: ", line)
+    match = re.search(r", (\d+) extra requests in \d+\.\d s \(politeness: ", line)
     assert match, line
     assert int(match.group(1)) <= 100 + 12
     assert all(n == 1 for p, n in srv.hits.items() if not p.startswith("/sites/"))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from drupalscan.collect.crawl import CrawlError, CrawlOptions, crawl_site
+from drupalscan.collect.crawl import CrawlError, CrawlOptions, crawl_site, limits_for
 from drupalscan.collect.fetch import Fetcher
 from drupalscan.collect.politeness import Throttle
 from drupalscan.collect.urls import Scope
@@ -63,9 +63,9 @@ def test_no_proxy_from_the_environment_is_honoured(clean_env: pytest.MonkeyPatch
     """The proxies a crawl uses are decided once; no_proxy takes a host out of them."""
     clean_env.setenv("http_proxy", "http://127.0.0.1:9")
     far = Scope("intranet.example.test")
-    assert Fetcher(FAST.limits(), far, Throttle()).proxies == {"http": "http://127.0.0.1:9"}
+    assert Fetcher(limits_for(FAST), far, Throttle()).proxies == {"http": "http://127.0.0.1:9"}
     clean_env.setenv("no_proxy", "example.test")
-    assert Fetcher(FAST.limits(), far, Throttle()).proxies == {}
+    assert Fetcher(limits_for(FAST), far, Throttle()).proxies == {}
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
@@ -73,7 +73,7 @@ def test_loopback_is_never_proxied(host: str, clean_env: pytest.MonkeyPatch) -> 
     """http_proxy without no_proxy (common on CI runners) must not capture loopback."""
     for name in PROXY_VARS:
         clean_env.setenv(name, "http://127.0.0.1:9")
-    assert Fetcher(FAST.limits(), Scope(f"{host}:8080"), Throttle()).proxies == {}
+    assert Fetcher(limits_for(FAST), Scope(f"{host}:8080"), Throttle()).proxies == {}
 
 
 def test_loopback_crawl_works_with_a_dead_proxy(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from drupalscan.collect.crawl import CrawlOptions, crawl_site
+from drupalscan.collect.crawl import CrawlOptions, crawl_site, politeness_for
 from drupalscan.collect.politeness import (
     MAX_DELAY,
     OVERLOAD_DELAY,
@@ -246,7 +246,7 @@ def test_crawl_requests_follow_the_throttles_schedule(server: MakeServer, store:
     srv = server(site_with("User-agent: *\nDisallow:\n"))
     clock = VirtualClock()
     options = CrawlOptions(retries=0, delay=0.1, concurrency=4)
-    throttle = Throttle(options.politeness(), clock)
+    throttle = Throttle(politeness_for(options), clock)
     site = crawl_site(srv.url, store, options, throttle=throttle)
     assert site.pages == 6
     assert len(throttle.schedule) == len(srv.requests)  # every request went through it
@@ -259,7 +259,7 @@ def test_drupal_crawl_delay_is_reported_not_obeyed_by_default(
     srv = server(site_with(DRUPAL7_ROBOTS))
     clock = VirtualClock()
     options = CrawlOptions(retries=0)
-    throttle = Throttle(options.politeness(), clock)
+    throttle = Throttle(politeness_for(options), clock)
     site = crawl_site(srv.url, store, options, throttle=throttle)
     assert site.pages == 6
     assert throttle.policy.delay == 0 and not clock.sleeps  # nobody waited 10 s per page
@@ -272,7 +272,7 @@ def test_respect_crawl_delay_obeys_it_one_request_at_a_time(
     srv = server(site_with(DRUPAL7_ROBOTS))
     clock = VirtualClock()
     options = CrawlOptions(retries=0, respect_crawl_delay=True)
-    throttle = Throttle(options.politeness(), clock)
+    throttle = Throttle(politeness_for(options), clock)
     site = crawl_site(srv.url, store, options, throttle=throttle)
     assert site.pages == 6
     assert throttle.policy == Politeness(max_concurrency=1, delay=10.0)
@@ -284,7 +284,7 @@ def test_respect_crawl_delay_obeys_it_one_request_at_a_time(
 def test_respect_crawl_delay_up_to_the_cap(server: MakeServer, store: Store) -> None:
     srv = server(site_with("User-agent: *\nCrawl-delay: 600\n"))
     options = CrawlOptions(retries=0, respect_crawl_delay=True, max_crawl_delay=2)
-    throttle = Throttle(options.politeness(), VirtualClock())
+    throttle = Throttle(politeness_for(options), VirtualClock())
     site = crawl_site(srv.url, store, options, throttle=throttle)
     assert throttle.policy.delay == 2.0 and min(gaps(throttle.schedule[1:])) >= 2.0
     note = (
@@ -310,7 +310,7 @@ def test_retry_after_is_honoured_in_the_schedule(server: MakeServer, store: Stor
     srv = server(handle)
     clock = VirtualClock()
     options = CrawlOptions(retries=2, ignore_robots=True)
-    throttle = Throttle(options.politeness(), clock)
+    throttle = Throttle(politeness_for(options), clock)
     site = crawl_site(srv.url, store, options, throttle=throttle)
     busy = next(p for p in store.pages(site.id) if p.url.endswith("/busy"))
     assert (busy.status, busy.title, busy.error) == (200, "Finally", "")
@@ -341,7 +341,7 @@ def test_the_throttle_backs_off_a_server_that_slows_under_load(
     srv = server(handle)
     options = CrawlOptions(retries=0, ignore_robots=True, concurrency=4, probe=False)
     with Store(tmp_path / "adaptive.db") as store:
-        throttle = Throttle(options.politeness())
+        throttle = Throttle(politeness_for(options))
         site = crawl_site(srv.url, store, options, throttle=throttle)
     assert site.pages == 30
     assert throttle.stats.slowdowns >= 1

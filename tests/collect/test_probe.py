@@ -186,7 +186,7 @@ def test_probes_are_bounded_and_counted_in_the_summary(server: MakeServer, store
     )
     assert len(log) == 40
     assert any("budget of 40 requests" in w for w in site.warnings)
-    assert ", 41 probe requests in " in Finish.line  # 40 module probes and CHANGELOG.txt
+    assert ", 41 extra requests in " in Finish.line  # 40 module probes and CHANGELOG.txt
 
 
 def test_no_probe_means_no_probe_request(server: MakeServer, store: Store) -> None:

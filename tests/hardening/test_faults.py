@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import pytest
 
-from drupalscan.collect.crawl import CrawlError, CrawlOptions, crawl_site
+from drupalscan.collect.crawl import CrawlError, CrawlOptions, crawl_site, politeness_for
 from drupalscan.collect.politeness import Throttle
 from drupalscan.inventory import model
 from drupalscan.inventory.store import Store
@@ -42,7 +42,7 @@ def crawl(
     site, main, _other = fixture
     site.faults = faults
     options = CrawlOptions(**{**_fields(OPTIONS), **changes})  # type: ignore[arg-type]
-    throttle = Throttle(options.politeness(), VirtualClock())
+    throttle = Throttle(politeness_for(options), VirtualClock())
     result = crawl_site(main.url, store, options, throttle=throttle)
     pages = {"/" + p.url.removeprefix(main.url): p for p in store.pages(result.id)}
     for path in GOOD:
@@ -107,7 +107,7 @@ def test_trickling_body_hits_the_read_deadline(fault_site: Fixture, fault_store:
 
 def test_server_that_never_answers(blackhole: Blackhole, fault_store: Store) -> None:
     """Accepts, then silence: the crawl fails clearly after its bounded retries."""
-    throttle = Throttle(OPTIONS.politeness(), VirtualClock())
+    throttle = Throttle(politeness_for(OPTIONS), VirtualClock())
     with pytest.raises(CrawlError, match=r"cannot reach 127\.0\.0\.1:\d+: timeout"):
         crawl_site(blackhole.url, fault_store, OPTIONS, throttle=throttle)
     assert len(blackhole.accepted) == OPTIONS.retries + 1  # robots.txt, asked three times
