@@ -326,6 +326,7 @@ def test_progress_shows_sites_pages_and_current_sites(folio: Portfolio, tmp_path
 KILL_CHILD_TIMEOUT = 60
 
 
+@pytest.mark.slow
 def test_kill_9_mid_portfolio_then_rerun_equals_uninterrupted(
     folio: Portfolio, reference: Path, tmp_path: Path
 ) -> None:
@@ -422,6 +423,7 @@ def _load_bench(name: str) -> Any:
     return module
 
 
+@pytest.mark.slow
 def test_bench_portfolio_tiny() -> None:
     bench = _load_bench("bench_portfolio")
     base, fast = bench.measure(3, 4, 0.0, 3, 8)

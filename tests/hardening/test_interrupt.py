@@ -38,6 +38,8 @@ with Store(sys.argv[2]) as store:
     crawl.crawl_site(sys.argv[1], store, crawl.CrawlOptions(retries=0, concurrency=2))
 """
 
+pytestmark = pytest.mark.slow  # child processes and real servers: seconds each
+
 
 def tree(req: Req) -> Reply:
     """Page n links to 2n+1 and 2n+2 (PAGES pages), a little slowly."""

@@ -31,6 +31,8 @@ TOKEN = "SECRETTOKEN"
 SCAN_SECRETS = ["N0rthw1nd-Sup3r-S3cret!", "hash-salt-9f8e7d6c5b4a", "Ev3nts-Db-Pa55w0rd!"]
 FORMATS = ("json", "md", "csv", "html")
 
+pytestmark = pytest.mark.slow  # child processes and real servers: seconds each
+
 
 def run(store: Path, *args: str, password: str = "") -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRUPALSCAN_")}

@@ -48,6 +48,7 @@ def test_pdf_without_weasyprint_names_the_extra(
     assert not (tmp_path / "r.pdf").exists()
 
 
+@pytest.mark.slow
 def test_pdf_has_the_sections(example_report: Report, tmp_path: Path) -> None:
     needs_weasyprint()
     pypdf = pytest.importorskip("pypdf", reason="pypdf is in the test extra")
@@ -64,6 +65,7 @@ def test_pdf_has_the_sections(example_report: Report, tmp_path: Path) -> None:
     assert "‹" not in text and "{replacement}" not in text
 
 
+@pytest.mark.slow
 def test_report_pdf_flag(tmp_path: Path) -> None:
     needs_weasyprint()
     store = str(tmp_path / "s.db")
