@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from drupalscan.collect.pageparse import Parsed, is_drupal_body
-from drupalscan.inventory.model import Evidence, Module, Theme
+from drupalscan.collect.pageparse import Parsed
+from drupalscan.collect.templates import is_drupal_body
+from drupalscan.inventory.model import Evidence, Module, Page, Theme
 
 Fetch = Callable[[str], tuple[int, bytes]]
 """GET a URL; (status, body).  Status 0 means the request failed."""
@@ -134,40 +135,6 @@ class Signal:
     type: str = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
-class PageFacts:
-    """What one page showed that fingerprinting reads, as plain, storable data.
-
-    Signals are conclusions; these are the observations behind them.  The
-    crawler stores them with each page so that the site summary can be
-    derived again from the stored pages alone: a crawl interrupted and
-    resumed, or re-summarised after the rules improve, sees every page's
-    evidence, not just what the last run held in memory.  Nothing here is
-    secret: headers come from an allow-list, cookies by name only, and of
-    ``Drupal.settings`` only the keys (plus ``basePath`` and the theme).
-    """
-
-    headers: dict[str, str] = field(default_factory=dict)
-    """Allow-listed response headers (FACT_HEADERS), values capped."""
-    cookie_names: list[str] = field(default_factory=list)
-    """Names of cookies the response set, never their values."""
-    generator: str = ""
-    """The meta generator tag."""
-    site_name: str = ""
-    """``og:site_name``."""
-    drupal_settings: dict[str, str] = field(default_factory=dict)
-    """Top-level ``Drupal.settings`` keys mapped to "", except ``basePath``
-    (its value) and ``ajaxPageState.theme`` (the theme)."""
-    classes: list[str] = field(default_factory=list)
-    """CSS classes that name a module (one per module), sorted."""
-    form_ids: list[str] = field(default_factory=list)
-    markers: list[str] = field(default_factory=list)
-    """Tell-tale script facts: ``drupal-settings`` (a parsed D6/D7 settings
-    object), ``Drupal.settings`` (mentioned, not parsable),
-    ``drupal-settings-json`` (D8+), ``wp-content``, ``joomla``."""
-    body_classes: list[str] = field(default_factory=list)
-
-
 FACT_HEADERS = (
     "X-Generator",
     "X-Drupal-Cache",
@@ -191,11 +158,16 @@ def header_facts(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: headers[name][:300] for name in FACT_HEADERS if name in headers}
 
 
-def facts_from_parsed(parsed: Parsed) -> PageFacts:
-    """The storable facts of a parsed page (headers and cookies added by the caller).
+def page_facts(parsed: Parsed) -> dict[str, Any]:
+    """The `model.Page` fact fields of a parsed page (headers and cookies added by the caller).
 
-    Everything is sorted and capped so that facts read back from the store
-    give exactly the signals the live page gave.
+    Signals are conclusions; these are the observations behind them, kept
+    on each stored page so that the site summary can be derived again from
+    the stored pages alone: a crawl interrupted and resumed, or summed up
+    again after the rules improve, sees every page's evidence.  Nothing is
+    secret: of ``Drupal.settings`` only the keys are kept (plus
+    ``basePath`` and the theme).  Everything is sorted and capped so that
+    facts read back from the store give exactly the signals the live page gave.
     """
     settings: dict[str, str] = {}
     markers = set(parsed.markers)
@@ -212,15 +184,15 @@ def facts_from_parsed(parsed: Parsed) -> PageFacts:
             settings["ajaxPageState.theme"] = state["theme"][:80]
     if parsed.drupal_settings_json:
         markers.add("drupal-settings-json")
-    return PageFacts(
-        generator=parsed.generator,
-        site_name=parsed.site_name,
-        drupal_settings=settings,
-        classes=module_classes(parsed.classes),
-        form_ids=sorted(set(parsed.form_ids))[:MAX_FACT_ITEMS],
-        markers=sorted(markers),
-        body_classes=list(parsed.body_classes),
-    )
+    return {
+        "generator": parsed.generator,
+        "site_name": parsed.site_name,
+        "drupal_settings": settings,
+        "classes": module_classes(parsed.classes),
+        "form_ids": sorted(set(parsed.form_ids))[:MAX_FACT_ITEMS],
+        "markers": sorted(markers),
+        "body_classes": list(parsed.body_classes),
+    }
 
 
 # -- kind signals -------------------------------------------------------------
@@ -332,7 +304,7 @@ def signals_from_headers(
 
 def signals_from_page(parsed: Parsed, url: str) -> list[Signal]:
     """Kind, module and theme signals from one parsed HTML page."""
-    return signals_from_facts(facts_from_parsed(parsed), url)
+    return signals_from_facts(Page(url=url, **page_facts(parsed)), url)
 
 
 _MARKER_SIGNALS = (
@@ -354,7 +326,7 @@ _MODULE_MARKERS = (
 """Markers that name a Drupal module, believed on Drupal pages only: (marker, module, detail)."""
 
 
-def signals_from_facts(facts: PageFacts, url: str) -> list[Signal]:
+def signals_from_facts(facts: Page, url: str) -> list[Signal]:
     """Kind, module and theme signals from a page's stored facts.
 
     Headers and cookies are read here too when the facts hold them, so a
@@ -434,7 +406,7 @@ def _module(name: str, weight: int, evidence: Evidence, type_: str = "") -> Sign
 
 
 def _settings_signals(settings: Mapping[str, str], url: str) -> list[Signal]:
-    """Theme and module signals from `PageFacts.drupal_settings`."""
+    """Theme and module signals from `Page.drupal_settings`."""
     out: list[Signal] = []
     theme = settings.get("ajaxPageState.theme")
     if theme:

@@ -23,8 +23,6 @@ content; it reports what it could not read in ``error``.
 
 from __future__ import annotations
 
-import codecs
-import hashlib
 import json
 import re
 import threading
@@ -39,6 +37,14 @@ try:
 except ImportError:  # pragma: no cover - lxml is in install_requires
     etree = None  # type: ignore[assignment]
 
+from drupalscan.collect.encoding import close_title, decode, looks_binary, sniff_encoding
+from drupalscan.collect.templates import (
+    INVISIBLE,
+    drupal_template,
+    skeleton_hash,
+    structural_template,
+    wordpress_template,
+)
 from drupalscan.collect.urls import host_of, normalise_url
 
 MAX_HEADINGS = 100
@@ -46,12 +52,9 @@ MAX_LINKS = 2000
 MAX_CLASSES = 3000
 
 _WS = re.compile(r"\s+")
-_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _IMPORT = re.compile(r"""@import\s+(?:url\()?\s*["']?([^"')\s;]+)""", re.IGNORECASE)
 _SETTINGS_D7 = re.compile(r"jQuery\.extend\(\s*Drupal\.settings\s*,\s*", re.DOTALL)
 _LINK_CANONICAL = re.compile(r"<([^>]+)>\s*;[^,]*rel=\"?canonical\"?", re.IGNORECASE)
-_INVISIBLE = frozenset({"script", "style", "noscript", "template", "head", "title", "svg"})
-_CONTROL = bytes(range(0, 9)) + bytes(range(14, 32))
 
 
 @dataclass(slots=True)
@@ -90,116 +93,6 @@ def is_html_type(content_type: str) -> bool:
     """Whether a Content-Type is one we parse for links."""
     ctype = content_type.split(";", 1)[0].strip().lower()
     return ctype in ("text/html", "application/xhtml+xml", "application/xhtml")
-
-
-def looks_binary(body: bytes) -> bool:
-    """Whether bytes are binary data, not markup (a PDF sent as text/html)."""
-    head = body[:2048]
-    if not head:
-        return False
-    if b"\x00" in head:
-        return True
-    return sum(head.count(bytes([c])) for c in _CONTROL) > len(head) // 10
-
-
-def _cp1252_fallback(exc: UnicodeError) -> tuple[str, int]:
-    """Decode error handler: read the bytes UTF-8 rejects as Windows-1252.
-
-    Intranet pages declared UTF-8 are often latin-1/cp1252 in places (a
-    paste from Word, an old include file).  Reading just the offending
-    bytes as cp1252 keeps ``é`` an ``é`` without garbling the valid UTF-8
-    around it, where U+FFFD would lose the text for good.
-    """
-    if not isinstance(exc, UnicodeDecodeError):
-        raise exc
-    return exc.object[exc.start : exc.end].decode("cp1252", "replace"), exc.end
-
-
-codecs.register_error("drupalscan-cp1252", _cp1252_fallback)
-
-_AS_CP1252 = frozenset({"iso8859-1", "ascii", "cp1252", "latin-1"})
-"""Labels browsers decode as windows-1252 (WHATWG Encoding): the C1 range of
-latin-1 is never what a page meant, and "ascii" pages hold 8-bit bytes."""
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
-
-def _canonical(label: str) -> str:
-    """Python's name for an encoding label, or "" when unknown."""
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return ""
-
-
-def sniff_encoding(body: bytes, content_type: str = "") -> tuple[str, int]:
-    """(Python codec, bytes of BOM to skip) for a response body.
-
-    The order browsers use: a byte order mark, then the Content-Type
-    charset, then a ``<meta charset>`` in the first 4 KB, else UTF-8.  A
-    header saying UTF-16 without a BOM is believed, and the byte order is
-    read from where the zero bytes of ASCII markup fall.  A ``<meta>``
-    saying UTF-16 is not: a page whose meta could be read as ASCII is not
-    UTF-16, so it is UTF-8 (as WHATWG says).
-    """
-    for bom, name in _BOMS:
-        if body.startswith(bom):
-            return name, len(bom)
-    match = re.search(r"charset=[\"']?([A-Za-z0-9_.:-]+)", content_type, re.IGNORECASE)
-    if match:
-        name = _canonical(match.group(1))
-        if name == "utf-16":
-            head = body[:1024]
-            return ("utf-16-be" if head[0::2].count(0) > head[1::2].count(0) else "utf-16-le"), 0
-        if name:
-            return ("cp1252" if name in _AS_CP1252 else name), 0
-    meta = _CHARSET.search(body[:4096])
-    if meta:
-        name = _canonical(meta.group(1).decode("ascii", "replace"))
-        if name.startswith(("utf-16", "utf-32")):
-            return "utf-8", 0
-        if name:
-            return ("cp1252" if name in _AS_CP1252 else name), 0
-    return "utf-8", 0
-
-
-def decode(body: bytes, content_type: str = "") -> str:
-    """Bytes to text using the BOM, header or meta charset, never failing.
-
-    UTF-8 (declared or assumed) that does not decode falls back to
-    Windows-1252 for the bad bytes only (see `_cp1252_fallback`).
-    """
-    codec, skip = sniff_encoding(body, content_type)
-    data = body[skip:] if skip else body
-    if codec == "utf-8":
-        return data.decode("utf-8", errors="drupalscan-cp1252")
-    try:
-        return data.decode(codec, errors="replace")
-    except LookupError:  # a codec lookup() knows but cannot decode with (rot13 ...)
-        return data.decode("utf-8", errors="drupalscan-cp1252")
-
-
-_TITLE_OPEN = re.compile(r"<title\b[^>]*>", re.IGNORECASE)
-_TITLE_CLOSE = re.compile(r"</title[\s>]", re.IGNORECASE)
-_TAG_START = re.compile(r"<[A-Za-z/!?]")
-
-
-def close_title(text: str) -> str:
-    """Close a ``<title>`` that is never closed, before the next tag.
-
-    Both parsers would otherwise make the rest of the page the title's
-    content: a 30 KB title, no body text, and (html.parser) no body.  The
-    title a page meant to have is the text up to its next tag.
-    """
-    match = _TITLE_OPEN.search(text)
-    if match is None or _TITLE_CLOSE.search(text, match.end()):
-        return text
-    nxt = _TAG_START.search(text, match.end())
-    pos = nxt.start() if nxt else len(text)
-    return text[:pos] + "</title>" + text[pos:]
 
 
 def _text(tag: Tag) -> str:
@@ -301,99 +194,6 @@ def _class_list(tag: Tag) -> list[str]:
     return list(value or [])
 
 
-def is_drupal_body(body_classes: list[str]) -> bool:
-    """Whether body classes have Drupal's shape (``html not-front not-logged-in``)."""
-    body = set(body_classes)
-    if any(c.startswith("node-type-") for c in body_classes):
-        return True
-    return bool({"front", "not-front"} & body) and bool({"logged-in", "not-logged-in"} & body)
-
-
-def drupal_template(
-    body_classes: list[str], classes: set[str], page_views: list[str] | None = None
-) -> str:
-    """Template signature from Drupal body classes, or "" when not Drupal.
-
-    ``page_views`` are views rendered as the page's own display
-    (``view-display-id-page*``), which say more than a sidebar block view.
-    """
-    if not is_drupal_body(body_classes):
-        return ""
-    body = set(body_classes)
-    page_views = page_views or []
-    for cls in body_classes:
-        if cls.startswith("node-type-"):
-            return "node:" + cls[len("node-type-") :].replace("-", "_")
-    if "front" in body:
-        return "front"
-    if "page-taxonomy-term" in body:
-        return "taxonomy-term"
-    if "page-user" in body:
-        return "user"
-    if page_views:
-        return "views:" + page_views[0]
-    views = sorted(c[len("view-id-") :] for c in classes if c.startswith("view-id-") and len(c) > 8)
-    if {"page-panels", "page-page-manager"} & body or any(
-        c.startswith(("panels-flexible", "panel-display", "page-manager")) for c in classes
-    ):
-        return "panels"
-    if views and not any(c.startswith("page-") and c != "page-node" for c in body_classes):
-        return "views:" + views[0]
-    for cls in body_classes:
-        if cls.startswith("page-") and len(cls) > 5 and cls != "page-node":
-            return "page:" + cls[5:]
-    if "page-node" in body:
-        return "page:node"
-    return ""
-
-
-def wordpress_template(body_classes: list[str]) -> str:
-    """Template signature from WordPress body classes, or "" when not WordPress."""
-    body = set(body_classes)
-    wp = any(c.startswith(("postid-", "page-id-", "wp-", "page-template")) for c in body) or bool(
-        {"home", "blog", "archive", "error404", "search-results"} & body
-        and any(c.startswith(("logged-in", "admin-bar", "wp-", "category-", "tag-")) for c in body)
-    )
-    if not wp:
-        return ""
-    for cls in body_classes:
-        if cls.startswith("single-") and not cls.startswith("single-format"):
-            return "wp:" + cls
-    if "page" in body or any(c.startswith("page-id-") for c in body):
-        return "wp:page"
-    for name in ("home", "blog", "archive", "search", "error404"):
-        if name in body:
-            return "wp:" + name
-    return "wp:other"
-
-
-def structural_template(root: Tag | None) -> str:
-    """``html:`` + a short hash of the layout skeleton (tags and ids, 3 levels).
-
-    Pages built from one static template share their outer structure even
-    when their text differs, so they hash alike; repeated siblings collapse
-    so a list of 5 or 50 items gives the same skeleton.
-    """
-    if root is None:
-        return "html:empty"
-    parts: list[str] = []
-    stack: list[tuple[Tag, int]] = [(root, 0)]
-    while stack and len(parts) < 400:
-        tag, depth = stack.pop()
-        ident = tag.get("id")
-        label = f"{depth}{tag.name}#{ident}" if isinstance(ident, str) else f"{depth}{tag.name}"
-        if not parts or parts[-1] != label:
-            parts.append(label)
-        if depth < 3:
-            kids = [c for c in tag.children if isinstance(c, Tag) and c.name not in _INVISIBLE]
-            stack.extend((c, depth + 1) for c in reversed(kids))
-    return _skeleton_hash(parts)
-
-
-def _skeleton_hash(parts: list[str]) -> str:
-    return "html:" + hashlib.sha1("|".join(parts).encode()).hexdigest()[:8]
-
-
 def parse_html(
     body: bytes, url: str, headers: Mapping[str, str] | None = None, site_host: str = ""
 ) -> Parsed:
@@ -449,6 +249,89 @@ def _parse(
     return out
 
 
+# -- one place per element kind -------------------------------------------------------
+
+
+class _Visitor:
+    """What each element of a page tells, in one place for both tree walkers.
+
+    The fast walker (libxml2) and the reference walker (BeautifulSoup) only
+    differ in how they reach the elements; each calls `visit` with the
+    element's name, an attribute reader (multi-valued attributes joined by
+    spaces) and two text readers, in document order.  A new fact is read
+    here once, not twice.
+    """
+
+    def __init__(self, out: Parsed, url: str, site_host: str) -> None:
+        self.out = out
+        self.url = url
+        self.base = url
+        self.refs = _Refs(url, site_host)
+
+    def visit(
+        self,
+        name: str,
+        attr: Callable[[str], str | None],
+        text: Callable[[], str],
+        inline: Callable[[], str],
+    ) -> None:
+        """``text``: the element's visible text; ``inline``: its raw string (scripts)."""
+        out, refs = self.out, self.refs
+        if name in ("a", "area"):
+            href = attr("href")
+            if href is not None:
+                refs.link(href)
+        elif name in ("h1", "h2", "h3"):
+            if len(out.headings) < MAX_HEADINGS:
+                heading = text()[:200]
+                if heading:
+                    out.headings.append(f"{name}: {heading}")
+        elif name == "script":
+            _script(out, attr("src"), inline(), attr("data-drupal-selector"), self.base, refs.asset)
+        elif name == "style":
+            for ref in _IMPORT.findall(inline()):
+                refs.asset(ref)
+        elif name == "link":
+            rel = " ".join((attr("rel") or "").split()).lower()
+            href = attr("href")
+            if href is None:
+                return
+            if "stylesheet" in rel:
+                refs.asset(href)
+            elif rel == "canonical" and not out.canonical:
+                out.canonical = normalise_url(href, self.base) or ""
+        elif name == "img":
+            src = attr("src")
+            if src is not None and not src.startswith("data:"):
+                refs.asset(src)
+        elif name == "meta":
+            _meta(attr, out, refs.link)
+        elif name == "input":
+            field_name, value = attr("name"), attr("value")
+            if field_name == "form_id" and value is not None:
+                out.form_ids.append(value)
+            elif field_name == "captcha_response":
+                out.markers.add("captcha-response")
+        elif name == "base":
+            href = attr("href")
+            if href is not None and self.base == self.url:
+                self.base = refs.base = normalise_url(href, self.url) or self.url
+        elif name == "html":
+            lang = attr("lang") or attr("xml:lang")
+            if lang is not None:
+                out.language = lang.strip()
+        elif name == "body":
+            out.body_classes = [c for c in (attr("class") or "").split() if len(c) <= 80][:100]
+        elif name == "title" and not out.title:
+            out.title = text()[:500]
+
+    def finish(self) -> None:
+        """Links and assets onto the result, and the WordPress marker assets imply."""
+        self.refs.fill(self.out)
+        if any(a.find("/wp-content/") >= 0 for a in self.out.assets):
+            self.out.markers.add("wp-content")
+
+
 # -- fast path: lxml ---------------------------------------------------------------
 
 _TAGS: tuple[str, ...] = ("a", "area", "h1", "h2", "h3", "script", "style", "link", "img", "meta")
@@ -469,7 +352,7 @@ def _text_query(skip: tuple[str, ...]) -> Any:
 if etree is not None:
     _TEXT = _text_query(_NOT_TEXT)
     """What ``Tag.get_text`` reads: headings and title."""
-    _VISIBLE_TEXT = _text_query(_NOT_TEXT + tuple(sorted(_INVISIBLE)))
+    _VISIBLE_TEXT = _text_query(_NOT_TEXT + tuple(sorted(INVISIBLE)))
     """What the reference path counts words in, once invisible tags are gone."""
     _CLASSED = etree.XPath("descendant-or-self::*[@class]")
     _MISPLACED = etree.ErrorTypes.HTML_STRUCURE_ERROR  # sic, libxml2's spelling
@@ -548,68 +431,19 @@ def _walk_lxml(
     libxml2 always makes a ``<body>``; html.parser only has one when the
     page wrote it, so with ``implied_body`` the document counts as bodiless.
     """
-    base = url
-    refs = _Refs(url, site_host)
-    add_asset, add_link = refs.asset, refs.link
-
+    visitor = _Visitor(out, url, site_host)
     body_el = None
     for top in tops:
         for tag in top.iter(_TAGS):
             name = tag.tag
-            if name in ("a", "area"):
-                href = tag.get("href")
-                if href is not None:
-                    add_link(href)
-            elif name in ("h1", "h2", "h3"):
-                if len(out.headings) < MAX_HEADINGS:
-                    heading = _lxml_text(tag)[:200]
-                    if heading:
-                        out.headings.append(f"{name}: {heading}")
-            elif name == "script":
-                src = tag.get("src")
-                _script(out, src, tag.text or "", tag.get("data-drupal-selector"), base, add_asset)
-                if src is not None:
-                    continue
-            elif name == "style":
-                for ref in _IMPORT.findall(tag.text or ""):
-                    add_asset(ref)
-            elif name == "link":
-                rel = " ".join((tag.get("rel") or "").split()).lower()
-                href = tag.get("href")
-                if href is None:
-                    continue
-                if "stylesheet" in rel:
-                    add_asset(href)
-                elif rel == "canonical" and not out.canonical:
-                    out.canonical = normalise_url(href, base) or ""
-            elif name == "img":
-                src = tag.get("src")
-                if src is not None and not src.startswith("data:"):
-                    add_asset(src)
-            elif name == "meta":
-                _meta(tag, out, base, add_link)
-            elif name == "input":
-                value = tag.get("value")
-                if tag.get("name") == "form_id" and value is not None:
-                    out.form_ids.append(value)
-                elif tag.get("name") == "captcha_response":
-                    out.markers.add("captcha-response")
-            elif name == "base":
-                href = tag.get("href")
-                if href is not None and base == url:
-                    base = refs.base = normalise_url(href, url) or url
-            elif name == "html":
-                lang = tag.get("lang") or tag.get("xml:lang")
-                if lang is not None:
-                    out.language = lang.strip()
-            elif name == "body":
-                if body_el is None and not implied_body:
-                    body_el = tag
-                out.body_classes = [c for c in (tag.get("class") or "").split() if len(c) <= 80][
-                    :100
-                ]
-            elif name == "title" and not out.title:
-                out.title = _lxml_text(tag)[:500]
+            if name == "body" and body_el is None and not implied_body:
+                body_el = tag
+            visitor.visit(
+                name,
+                tag.get,
+                lambda tag=tag: _lxml_text(tag),
+                lambda tag=tag: tag.text or "",
+            )
 
     for top in tops:
         for tag in _CLASSED(top):
@@ -621,7 +455,7 @@ def _walk_lxml(
             if any(c.startswith("view-display-id-page") for c in tokens):
                 out.page_views.extend(c[8:] for c in tokens if c.startswith("view-id-"))
 
-    refs.fill(out)
+    visitor.finish()
     if body_el is not None:
         strings = _VISIBLE_TEXT(body_el)
     else:
@@ -632,8 +466,6 @@ def _walk_lxml(
         or wordpress_template(out.body_classes)
         or _lxml_structure(body_el)
     )
-    if any(a.find("/wp-content/") >= 0 for a in out.assets):
-        out.markers.add("wp-content")
 
 
 def _lxml_structure(root: Any) -> str:
@@ -649,9 +481,9 @@ def _lxml_structure(root: Any) -> str:
         if not parts or parts[-1] != label:
             parts.append(label)
         if depth < 3:
-            kids = [c for c in tag if isinstance(c.tag, str) and c.tag not in _INVISIBLE]
+            kids = [c for c in tag if isinstance(c.tag, str) and c.tag not in INVISIBLE]
             stack.extend((c, depth + 1) for c in reversed(kids))
-    return _skeleton_hash(parts)
+    return skeleton_hash(parts)
 
 
 # -- reference path: BeautifulSoup ---------------------------------------------------
@@ -659,74 +491,25 @@ def _lxml_structure(root: Any) -> str:
 
 def _walk(soup: BeautifulSoup, out: Parsed, url: str, site_host: str) -> None:
     """One pass over the tags filling `out`; then text and template."""
-    base = url
-    refs = _Refs(url, site_host)
-    add_asset, add_link = refs.asset, refs.link
+    visitor = _Visitor(out, url, site_host)
     invisible: list[Tag] = []
-
     for tag in soup.find_all(True):
         name = tag.name
-        if name in _INVISIBLE:
+        if name in INVISIBLE:
             invisible.append(tag)
-            if name == "title" and not out.title:
-                out.title = _text(tag)[:500]
-        cls = tag.get("class")
-        if cls:
+        if tag.get("class"):
             tokens = _class_list(tag)
             if len(out.classes) < MAX_CLASSES:
                 out.classes.update(c for c in tokens if len(c) <= 80)
             if any(c.startswith("view-display-id-page") for c in tokens):
                 out.page_views.extend(c[8:] for c in tokens if c.startswith("view-id-"))
-        if name in ("a", "area"):
-            href = tag.get("href")
-            if isinstance(href, str):
-                add_link(href)
-        elif name in ("h1", "h2", "h3"):
-            if len(out.headings) < MAX_HEADINGS:
-                heading = _text(tag)[:200]
-                if heading:
-                    out.headings.append(f"{name}: {heading}")
-        elif name == "script":
-            src = tag.get("src")
-            src = src if isinstance(src, str) else None
-            _script(out, src, tag.string or "", tag.get("data-drupal-selector"), base, add_asset)
-            if src is not None:
-                continue
-        elif name == "style":
-            for ref in _IMPORT.findall(tag.string or ""):
-                add_asset(ref)
-        elif name == "link":
-            rel = " ".join(_class_list_attr(tag, "rel")).lower()
-            href = tag.get("href")
-            if not isinstance(href, str):
-                continue
-            if "stylesheet" in rel:
-                add_asset(href)
-            elif rel == "canonical" and not out.canonical:
-                out.canonical = normalise_url(href, base) or ""
-        elif name == "img":
-            src = tag.get("src")
-            if isinstance(src, str) and not src.startswith("data:"):
-                add_asset(src)
-        elif name == "meta":
-            _meta(tag, out, base, add_link)
-        elif name == "input":
-            if tag.get("name") == "form_id" and isinstance(tag.get("value"), str):
-                out.form_ids.append(str(tag["value"]))
-            elif tag.get("name") == "captcha_response":
-                out.markers.add("captcha-response")
-        elif name == "base":
-            href = tag.get("href")
-            if isinstance(href, str) and base == url:
-                base = refs.base = normalise_url(href, url) or url
-        elif name == "html":
-            lang = tag.get("lang") or tag.get("xml:lang")
-            if isinstance(lang, str):
-                out.language = lang.strip()
-        elif name == "body":
-            out.body_classes = [c for c in _class_list(tag) if len(c) <= 80][:100]
-
-    refs.fill(out)
+        visitor.visit(
+            name,
+            lambda attr, tag=tag: _bs4_attr(tag, attr),
+            lambda tag=tag: _text(tag),
+            lambda tag=tag: tag.string or "",
+        )
+    visitor.finish()
     for tag in invisible:
         tag.extract()
     body = soup.body or soup
@@ -736,33 +519,34 @@ def _walk(soup: BeautifulSoup, out: Parsed, url: str, site_host: str) -> None:
         or wordpress_template(out.body_classes)
         or structural_template(soup.body)
     )
-    if any(a.find("/wp-content/") >= 0 for a in out.assets):
-        out.markers.add("wp-content")
 
 
-def _class_list_attr(tag: Tag, attr: str) -> list[str]:
-    value = tag.get(attr)
+def _bs4_attr(tag: Tag, name: str) -> str | None:
+    """An attribute as lxml reads it: multi-valued ones (class, rel) joined by spaces."""
+    value = tag.get(name)
+    if value is None:
+        return None
     if isinstance(value, str):
-        return value.split()
-    return list(value or [])
+        return value
+    return " ".join(value)
 
 
-def _meta(tag: Any, out: Parsed, base: str, add_link: Callable[[str], None]) -> None:
-    """Meta description, generator, site name and refresh target (bs4 Tag or lxml element)."""
-    name = str(tag.get("name") or tag.get("property") or "").lower()
-    content = tag.get("content")
-    if not isinstance(content, str):
+def _meta(attr: Callable[[str], str | None], out: Parsed, add_link: Callable[[str], None]) -> None:
+    """Meta description, generator, site name and refresh target."""
+    name = str(attr("name") or attr("property") or "").lower()
+    content = attr("content")
+    if content is None:
         return
     if name == "description" and not out.description:
         out.description = _WS.sub(" ", content).strip()[:1000]
     elif name == "generator":
         out.generator = content.strip()[:200]
-        if tag.get("name") == "generator" and content.startswith("Drupal 7"):
+        if attr("name") == "generator" and content.startswith("Drupal 7"):
             # Drupal 7 core writes name="Generator"; metatag replaces it in lower case.
             out.markers.add("generator-lowercase")
     elif name == "og:site_name":
         out.site_name = content.strip()[:200]
-    elif str(tag.get("http-equiv") or "").lower() == "refresh":
+    elif str(attr("http-equiv") or "").lower() == "refresh":
         match = re.search(r"url\s*=\s*['\"]?([^'\"]+)", content, re.IGNORECASE)
         if match:
             add_link(match.group(1))

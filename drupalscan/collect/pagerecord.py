@@ -67,12 +67,11 @@ def page_from_fetch(got: Fetched, depth: int, site_host: str) -> model.Page:
     """The Page record of a fetch, with the fingerprint facts it carries."""
     ctype = got.content_type.split(";", 1)[0].strip().lower()
     fields: dict[str, Any] = {}
-    facts = fp.PageFacts()
     error = got.error
     if got.body is not None and is_html_type(ctype) and not got.error:
         parsed = parse_html(got.body, got.final_url or got.url, got.headers, site_host)
-        facts = fp.facts_from_parsed(parsed)
         fields = {
+            **fp.page_facts(parsed),
             "title": parsed.title,
             "description": parsed.description,
             "canonical": parsed.canonical,
@@ -83,7 +82,6 @@ def page_from_fetch(got: Fetched, depth: int, site_host: str) -> model.Page:
             "external_links": parsed.external_links,
             "assets": parsed.assets,
             "template": parsed.template,
-            "body_classes": parsed.body_classes,
         }
         error = parsed.error
     return model.Page(
@@ -98,12 +96,6 @@ def page_from_fetch(got: Fetched, depth: int, site_host: str) -> model.Page:
         error=error,
         headers=fp.header_facts(got.headers),
         cookie_names=sorted({n[:100] for n in got.cookie_names})[: fp.MAX_FACT_ITEMS],
-        generator=facts.generator,
-        site_name=facts.site_name,
-        drupal_settings=facts.drupal_settings,
-        classes=facts.classes,
-        form_ids=facts.form_ids,
-        markers=facts.markers,
         **fields,
     )
 

@@ -36,6 +36,7 @@ Robustness:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import pickle
@@ -236,40 +237,39 @@ class _Helper:
 
 
 def _request(got: Fetched, depth: int, site_host: str) -> bytes:
-    fields = (
-        *(got.url, got.final_url, got.status, list(got.redirects), dict(got.headers)),
-        *(list(got.cookie_names), got.body, got.size, got.error, depth, site_host),
-    )
-    return pickle.dumps(fields, protocol=pickle.HIGHEST_PROTOCOL)
+    """A parse request: the fetch's fields by name, the depth and the crawled host.
+
+    Pickled (it carries the body's bytes); only ever read by a helper this
+    crawler started.  By name, so a field added to `Fetched` travels without
+    a second edit here.
+    """
+    fetched = {f.name: getattr(got, f.name) for f in dataclasses.fields(Fetched)}
+    fetched["headers"] = dict(got.headers)
+    request = {"fetched": fetched, "depth": depth, "site_host": site_host}
+    return pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def _record_fields(record: PageRecord) -> tuple[Any, ...]:
-    return (
-        record.url,
-        record.final_url,
-        record.status,
-        record.error,
-        record.depth,
-        record.links,
-        record.data,
-        record.site_name,
-        record.base_path,
-    )
+def _record_fields(record: PageRecord) -> dict[str, Any]:
+    """A page record as the JSON object a helper answers with."""
+    return dataclasses.asdict(record)
 
 
-_RECORD_TYPES = (str, str, int, str, int, list, str, str, str)
+_RECORD_TYPES: dict[str, type] = {"str": str, "int": int, "list[str]": list}
 
 
 def _checked_record(value: Any) -> PageRecord:
-    """A PageRecord from an answer's fields, refusing anything of the wrong shape."""
-    if not isinstance(value, list) or len(value) != len(_RECORD_TYPES):
+    """A PageRecord from an answer, refusing anything not of PageRecord's exact shape."""
+    fields = {f.name: str(f.type) for f in dataclasses.fields(PageRecord)}
+    if not isinstance(value, dict) or set(value) != set(fields):
         raise ValueError("not a page record")
-    for item, kind in zip(value, _RECORD_TYPES, strict=True):
-        if not isinstance(item, kind) or isinstance(item, bool):
+    for name, kind in fields.items():
+        item = value[name]
+        expected = _RECORD_TYPES.get(kind)
+        if expected is None or not isinstance(item, expected) or isinstance(item, bool):
             raise ValueError("not a page record")
-    if not all(isinstance(link, str) for link in value[5]):
-        raise ValueError("not a page record")
-    return PageRecord(*value)
+        if kind == "list[str]" and not all(isinstance(link, str) for link in item):
+            raise ValueError("not a page record")
+    return PageRecord(**value)
 
 
 def _failed(got: Fetched, depth: int, why: str) -> PageRecord:
@@ -542,9 +542,10 @@ def main() -> None:
         if len(payload) < size:
             return
         try:
-            fields = pickle.loads(payload)  # noqa: S301 - from the crawler that started us
-            got = Fetched(*fields[:9])
-            answer: tuple[str, Any] = ("ok", _record_fields(record_page(got, *fields[9:])))
+            request = pickle.loads(payload)  # noqa: S301 - from the crawler that started us
+            got = Fetched(**request["fetched"])
+            record = record_page(got, request["depth"], request["site_host"])
+            answer: tuple[str, Any] = ("ok", _record_fields(record))
         except Exception as exc:  # noqa: BLE001 - reported on the page, the helper goes on
             answer = ("error", type(exc).__name__)
         data = json.dumps(answer).encode("ascii")  # \u escapes carry any text exactly

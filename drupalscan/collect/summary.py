@@ -107,7 +107,7 @@ def summarise_pages(store: Store, site_id: str, host: str) -> PageSummary:
                 # depends on which of the two the crawl met first; counting it
                 # would make the summary depend on crawl order.
                 continue
-        out.add_signals(fp.signals_from_facts(page_facts(page), page.url))
+        out.add_signals(fp.signals_from_facts(page, page.url))
         for name, value in page.headers.items():
             out.software_headers.setdefault(name, value)
         if page.generator and page.generator not in out.generators and len(out.generators) < 10:
@@ -204,21 +204,6 @@ def _note_node_redirect(out: PageSummary, page: model.Page) -> None:
         target_path = urlsplit(target).path
         if target and not target_path.startswith("/node/") and len(out.node_redirects) < 20:
             out.node_redirects.append((page.url, target))
-
-
-def page_facts(page: model.Page) -> fp.PageFacts:
-    """A stored page's fingerprint facts."""
-    return fp.PageFacts(
-        headers=page.headers,
-        cookie_names=page.cookie_names,
-        generator=page.generator,
-        site_name=page.site_name,
-        drupal_settings=page.drupal_settings,
-        classes=page.classes,
-        form_ids=page.form_ids,
-        markers=page.markers,
-        body_classes=page.body_classes,
-    )
 
 
 def title_suffix(title: str) -> str:

@@ -10,16 +10,14 @@ from pathlib import Path
 import pytest
 
 from drupalscan.collect import pageparse
+from drupalscan.collect.encoding import close_title, decode
 from drupalscan.collect.pageparse import (
     Parsed,
-    close_title,
-    decode,
-    drupal_template,
     parse_drupal_settings,
     parse_html,
     parse_html_reference,
-    wordpress_template,
 )
+from drupalscan.collect.templates import drupal_template, wordpress_template
 
 from .httpfixtures import NORTHWIND, html
 
