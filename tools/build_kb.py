@@ -2,12 +2,11 @@
 
 Usage::
 
-    python tools/build_kb.py /work/shared/data [--out drupalscan/kb/data]
+    python tools/build_kb.py [FACTS_DIR] [--out drupalscan/kb/data]
 
-The raw facts (see the data folder's README.md and SOURCES.md) are large,
-partly upstream prose, and live outside the repository. A user's clone must
-work without them, so this script distils them into small, sorted JSON files
-inside the package. Every derived fact keeps a pointer to where it came from
+The fact files live in ``tools/kb-sources/`` (see its README.md): large,
+gzipped, and never read at run time. This script distils them into small,
+sorted JSON files inside the package. Every derived fact keeps a pointer to where it came from
 (repository, path, commit or branch). Output is deterministic: the same input
 gives byte-identical files, so a rebuild shows up in review only when the
 facts changed.
@@ -18,6 +17,7 @@ Only the standard library is used so the builder runs anywhere Python does.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 import shutil
@@ -27,6 +27,10 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
+
+SOURCES = Path(__file__).resolve().parent / "kb-sources"
+"""The fact files, kept in the repository (large JSON gzipped) so that any clone
+can rebuild the knowledge base and check that the bundled copy is current."""
 
 BRANCHES = ("8.9.x", "9.5.x", "10.6.x", "11.x")
 """Core branches carrying migrate state files, oldest first."""
@@ -409,7 +413,10 @@ PHP_ENTRIES = (
 
 
 def load_json(path: Path) -> Any:
-    """Read one JSON file; the raw files are UTF-8."""
+    """Read one JSON file, or its ``.gz`` beside it (how tools/kb-sources keeps them)."""
+    if not path.is_file() and path.with_name(path.name + ".gz").is_file():
+        with gzip.open(path.with_name(path.name + ".gz"), "rt", encoding="utf-8") as fh:
+            return json.load(fh)
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -1338,7 +1345,13 @@ def build(data: Path, out: Path) -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("data", type=Path, help="folder holding the raw fact files")
+    parser.add_argument(
+        "data",
+        type=Path,
+        nargs="?",
+        default=SOURCES,
+        help="folder holding the fact files (default: tools/kb-sources)",
+    )
     parser.add_argument(
         "--out",
         type=Path,
@@ -1347,7 +1360,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--clean", action="store_true", help="empty the output folder first")
     args = parser.parse_args(argv)
-    if not (args.data / "contrib-d7.json").is_file():
+    if not any((args.data / n).is_file() for n in ("contrib-d7.json", "contrib-d7.json.gz")):
         parser.error(f"{args.data} does not look like the data folder")
     if args.clean and args.out.exists():
         shutil.rmtree(args.out)

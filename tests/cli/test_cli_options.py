@@ -332,6 +332,8 @@ def test_ctrl_c_exits_130_and_keeps_the_work(server: MakeServer, tmp_path: Path)
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # As on a terminal: a test run in the background inherits SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert hold.reached.wait(60), "the crawl never reached the held request"

@@ -31,7 +31,7 @@ from drupalscan.examples.server import (
 
 REPO = Path(__file__).resolve().parents[2]
 BUILDER = REPO / "fixtures" / "build_comms.py"
-SHARED = REPO.parent / "shared" / "data"
+SOURCES = REPO / "tools" / "kb-sources"
 TIMEOUT = 5
 
 
@@ -252,15 +252,12 @@ def _files(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-@pytest.mark.skipif(
-    not (SHARED / "contrib-d7.json").is_file(), reason=f"shared data not at {SHARED}"
-)
 def test_builder_is_deterministic_and_committed_output_is_current(
     builder: ModuleType, tmp_path: Path
 ) -> None:
     first, second = tmp_path / "a", tmp_path / "b"
-    builder.build(SHARED, first)
-    builder.build(SHARED, second)
+    builder.build(SOURCES, first)
+    builder.build(SOURCES, second)
     assert _files(first) == _files(second)
     # The committed docroot is exactly what the builder writes now.
     assert _files(first / "docroot") == _files(example_docroot())
