@@ -397,17 +397,29 @@ def _collector(
     return work
 
 
+def rules_for(settings: Settings | None) -> tuple[Any, ...]:
+    """The shipped rules plus the agency's own (``[rules] paths``, ``--rules``).
+
+    A broken rule file is the user's to fix: a UsageError naming file and key.
+    """
+    from drupalscan.rules.loader import RuleError, load_rules
+
+    try:
+        return load_rules(settings.rule_paths if settings else ())
+    except RuleError as exc:
+        raise UsageError(f"rule {exc}") from None
+
+
 def check(
     store: Store, settings: Settings | None = None, site_ids: Sequence[str] = ()
 ) -> list[model.Finding]:
     """Run the rules over the stored inventory."""
     from drupalscan.rules.engine import run_checks
-    from drupalscan.rules.loader import load_rules
 
     inventory = store.inventory()
     if site_ids:
         inventory = model.Inventory(sites=[s for s in inventory.sites if s.id in site_ids])
-    return run_checks(inventory, load_rules(), kb_with_cache(store), settings)
+    return run_checks(inventory, rules_for(settings), kb_with_cache(store), settings)
 
 
 def build_report(
@@ -421,7 +433,6 @@ def build_report(
     from drupalscan.graph.plan import redirect_map
     from drupalscan.render.report import Report
     from drupalscan.rules.engine import select_rules
-    from drupalscan.rules.loader import load_rules
 
     settings = settings or Settings()
     sites = store.sites()
@@ -440,7 +451,7 @@ def build_report(
         for r in redirect_map(s, pages[s.id], plan.content_model)
     ]
     plan = model.replace(plan, redirects=redirects)
-    rules = select_rules(load_rules(), settings.select, settings.ignore)
+    rules = select_rules(rules_for(settings), settings.select, settings.ignore)
     return Report(
         sites=sites,
         findings=findings,

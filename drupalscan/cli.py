@@ -65,9 +65,13 @@ class Ctx:
             )
         return Store(self.store_path)
 
-    def settings(self) -> Settings:
-        """drupalscan.toml (explicit --config or ./drupalscan.toml)."""
-        return load_settings(self.config, store=self.store_path)
+    def settings(self, rule_dirs: tuple[str, ...] = ()) -> Settings:
+        """drupalscan.toml (explicit --config or ./drupalscan.toml), plus --rules folders."""
+        settings = load_settings(self.config, store=self.store_path)
+        if rule_dirs:
+            extra = tuple(str(Path(d).resolve()) for d in rule_dirs)
+            settings = model.replace(settings, rule_paths=(*settings.rule_paths, *extra))
+        return settings
 
     def progress(self) -> Any:
         """Live progress on a terminal; else notes and a one-line summary; -q: silent."""
@@ -92,6 +96,11 @@ def handle_errors(func: F) -> F:
                 raise
             click.echo(f"drupalscan: error: {exc}", err=True)
             sys.exit(2)
+        except BrokenPipeError:
+            # The reader went away (`| head`): nothing more to say, and no error.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except KeyboardInterrupt:
             click.echo("drupalscan: interrupted; collected work is kept in the store", err=True)
             sys.exit(130)
@@ -266,6 +275,18 @@ def output_options(func: F) -> F:
     return func
 
 
+def rules_option(func: F) -> F:
+    """--rules DIR (repeatable): the agency's own rule files, beside the shipped ones."""
+    return click.option(
+        "--rules",
+        "rule_dirs",
+        multiple=True,
+        type=click.Path(file_okay=False),
+        help="A folder of your own rule files (TOML, as in checks/), loaded beside the "
+        "shipped rules; repeatable, and [rules] paths in drupalscan.toml adds more.",
+    )(func)
+
+
 def default_output(fmt: str) -> Path:
     """``drupalscan-report`` plus the format's extension (a folder for csv)."""
     from drupalscan.render.registry import formatter
@@ -341,15 +362,21 @@ def crawl(obj: Ctx, /, urls: tuple[str, ...], as_json: bool, **kw: Any) -> None:
     default=None,
     help="Exit 1 when a finding is at least this severe.",
 )
+@rules_option
 @click.pass_obj
 @handle_errors
 def check(
-    obj: Ctx, as_json: bool, select: tuple[str, ...], ignore: tuple[str, ...], fail_on: str | None
+    obj: Ctx,
+    as_json: bool,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    rule_dirs: tuple[str, ...],
 ) -> None:
     """Run the rules over the stored inventory and print findings."""
     from drupalscan.inventory.model import SEVERITIES
 
-    settings = _with_selection(obj.settings(), select, ignore)
+    settings = _with_selection(obj.settings(rule_dirs), select, ignore)
     with obj.open_store(must_exist=True) as store:
         if not store.sites():
             raise api.UsageError(
@@ -385,10 +412,9 @@ def _with_selection(
     --select silently drop every rule.
     """
     from drupalscan.rules.engine import unknown_rule_ids
-    from drupalscan.rules.loader import load_rules
 
     wanted = [*select, *ignore, *settings.select, *settings.ignore]
-    unknown = unknown_rule_ids(load_rules(), wanted)
+    unknown = unknown_rule_ids(api.rules_for(settings), wanted)
     if unknown:
         raise api.UsageError(
             f"unknown rule id(s) {', '.join(unknown)}; `drupalscan rules` lists them"
@@ -400,8 +426,10 @@ def _with_selection(
     return settings
 
 
-def _write_report(obj: Ctx, store: Store, fmt: str, output: str | None) -> list[Path]:
-    settings = _with_selection(obj.settings(), (), ())
+def _write_report(
+    obj: Ctx, store: Store, fmt: str, output: str | None, rule_dirs: tuple[str, ...] = ()
+) -> list[Path]:
+    settings = _with_selection(obj.settings(rule_dirs), (), ())
     out = Path(output) if output else default_output(fmt)
     if not out.parent.exists():  # say so before the (slow) checks and plan
         raise api.UsageError(f"cannot write {out}: folder {out.parent} does not exist")
@@ -433,6 +461,7 @@ def _write_report(obj: Ctx, store: Store, fmt: str, output: str | None) -> list[
     help="HTTP requests in flight across all crawls at once.",
 )
 @output_options
+@rules_option
 @scan_options
 @crawl_options
 @click.pass_obj
@@ -446,6 +475,7 @@ def plan(
     max_requests: int,
     output: str | None,
     fmt: str,
+    rule_dirs: tuple[str, ...],
     **kw: Any,
 ) -> None:
     """Collect SOURCES (URLs or docroots) not yet stored, check, plan and write the report.
@@ -461,7 +491,7 @@ def plan(
         raise api.UsageError(
             "--db/--drush apply to one docroot; scan several docroots with `drupalscan scan` first"
         )
-    obj.settings()  # a broken drupalscan.toml fails now, not after collecting
+    _with_selection(obj.settings(rule_dirs), (), ())  # broken config or rules fail now
     options = build_crawl_options(kw)
     failures: list[Failure] = []
     with obj.open_store(must_exist=not items) as store:
@@ -477,7 +507,7 @@ def plan(
                 failures=failures,
             )
             _report_failures(failures, all_failed=not sites)
-        written = _write_report(obj, store, fmt, output)
+        written = _write_report(obj, store, fmt, output, rule_dirs)
     for path in written:
         click.echo(str(path))
 
@@ -510,29 +540,29 @@ def _report_failures(failures: list[Failure], *, all_failed: bool) -> None:
 
 @main.command()
 @output_options
+@rules_option
 @click.option(
     "--pdf", is_flag=True, help="Write a PDF (same as --format pdf; needs drupalscan[pdf])."
 )
 @click.pass_obj
 @handle_errors
-def report(obj: Ctx, output: str | None, fmt: str, pdf: bool) -> None:
+def report(obj: Ctx, output: str | None, fmt: str, rule_dirs: tuple[str, ...], pdf: bool) -> None:
     """Re-render the report from the store, without collecting anything."""
     fmt = "pdf" if pdf else fmt
     with obj.open_store(must_exist=True) as store:
-        written = _write_report(obj, store, fmt, output)
+        written = _write_report(obj, store, fmt, output, rule_dirs)
     for path in written:
         click.echo(str(path))
 
 
 @main.command()
 @click.argument("rule_id", required=False)
+@rules_option
 @click.pass_obj
 @handle_errors
-def rules(obj: Ctx, rule_id: str | None) -> None:
-    """List the rules, or explain one (drupalscan rules D7-MOD-001)."""
-    from drupalscan.rules.loader import load_rules
-
-    all_rules = load_rules()
+def rules(obj: Ctx, rule_id: str | None, rule_dirs: tuple[str, ...]) -> None:
+    """List the rules and where each comes from, or explain one (drupalscan rules D7-MOD-001)."""
+    all_rules = api.rules_for(obj.settings(rule_dirs))
     if rule_id:
         found = [r for r in all_rules if r.id == rule_id.upper() or rule_id.upper() in r.aliases]
         if not found:
@@ -549,9 +579,15 @@ def rules(obj: Ctx, rule_id: str | None) -> None:
         click.echo(f"Remedy: {r.remedy}\n")
         for ref in r.references:
             click.echo(f"  {ref}")
+        click.echo(f"\nFrom: {_rule_origin(r.path)}")
         return
     for r in all_rules:
-        click.echo(f"{r.id:12} {r.severity:8} {r.title}")
+        click.echo(f"{r.id:12} {r.severity:8} {r.title}  [{_rule_origin(r.path)}]")
+
+
+def _rule_origin(path: str) -> str:
+    """``shipped`` for drupalscan's own rules, else the rule file's path."""
+    return path if "/" in path or "\\" in path else "shipped"
 
 
 @main.command()

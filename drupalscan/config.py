@@ -15,6 +15,7 @@ store.  Everything in it is optional:
     [rules]
     select = []                      # only these rule ids (empty: all)
     ignore = ["D7-SITE-006"]         # never these
+    paths = ["house-rules"]          # folders of your own rules (beside this file)
 
     [rules.settings.D7-CT-002]       # per-rule thresholds
     threshold = 20000
@@ -233,6 +234,8 @@ class Settings:
     ignore: tuple[str, ...] = ()
     rule_settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     effort: dict[str, dict[str, float]] = field(default_factory=dict)
+    rule_paths: tuple[str, ...] = ()
+    """Folders of the agency's own rules, loaded beside the shipped ones."""
     source: str = ""
     """The file these settings came from, if any."""
 
@@ -270,10 +273,11 @@ def load_settings(path: str | Path | None = None, *, store: str | Path | None = 
     cost = _table(data, "cost", path)
     rules = _table(data, "rules", path)
     effort = _table(data, "effort", path)
-    for key in ("select", "ignore"):
+    for key in ("select", "ignore", "paths"):
         value = rules.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{path}: [rules] {key} must be a list of rule ids")
+            what = "folders" if key == "paths" else "rule ids"
+            raise ConfigError(f"{path}: [rules] {key} must be a list of {what}")
     for rule_id, rates in effort.items():
         if not isinstance(rates, dict) or not {"low", "high"} <= set(rates):
             raise ConfigError(f"{path}: [effort.{rule_id}] needs low and high")
@@ -291,6 +295,9 @@ def load_settings(path: str | Path | None = None, *, store: str | Path | None = 
             currency=str(cost.get("currency", "EUR")),
             select=tuple(str(r) for r in rules.get("select", [])),
             ignore=tuple(str(r) for r in rules.get("ignore", [])),
+            rule_paths=tuple(
+                str((path.parent / folder).resolve()) for folder in rules.get("paths", [])
+            ),
             rule_settings={str(k): dict(v) for k, v in rules.get("settings", {}).items()},
             effort={
                 str(k): {"low": float(v["low"]), "high": float(v["high"])}

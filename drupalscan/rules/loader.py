@@ -8,6 +8,7 @@ subject does not have.
 
 from __future__ import annotations
 
+import re
 import string
 import tomllib
 from collections.abc import Iterable
@@ -70,6 +71,18 @@ def parse_rule(name: str, text: str) -> Rule:
     return _build(name, data)
 
 
+TEXT_KEYS = ("id", "title", "applies_to", "severity", "category", "rationale", "remedy")
+"""Keys whose value must be text."""
+CONFIDENCES = ("high", "medium", "low")
+SHIPPED_FAMILIES = {
+    "D7": ("MOD", "CUS", "THM", "CT", "FLD", "SITE", "API"),
+    "WP": ("SITE", "PLG", "CT"),
+}
+"""The families of drupalscan's own prefixes."""
+ALIAS_NAME = re.compile(r"[a-z][a-z0-9-]{2,60}")
+"""An alias that is a rule's old name rather than its old id (``views-php-handlers``)."""
+
+
 def _build(name: str, data: dict[str, Any]) -> Rule:
     def fail(msg: str) -> RuleError:
         return RuleError(f"{name}: {msg}")
@@ -80,12 +93,33 @@ def _build(name: str, data: dict[str, Any]) -> Rule:
     unknown = set(data) - REQUIRED - OPTIONAL
     if unknown:
         raise fail(f"unknown key(s) {sorted(unknown)}")
-    if not isinstance(data["id"], str) or not RULE_ID.fullmatch(data["id"]):
-        raise fail(f"id {data['id']!r} does not look like D7-MOD-001")
+    for key in (*TEXT_KEYS, "message", "predicate", "platform", "confidence"):
+        if key in data and not isinstance(data[key], str):
+            raise fail(f"{key} must be text, not {type(data[key]).__name__} {data[key]!r}")
+    for key in ("references", "aliases"):
+        value = data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise fail(f"{key} must be a list of text")
+    if not RULE_ID.fullmatch(data["id"]):
+        raise fail(f"id {data['id']!r} does not look like D7-MOD-001 (PREFIX-FAMILY-NNN)")
+    prefix, family, _ = data["id"].split("-")
+    if prefix in SHIPPED_FAMILIES and family not in SHIPPED_FAMILIES[prefix]:
+        raise fail(
+            f"id {data['id']!r}: {prefix}- rules are {', '.join(SHIPPED_FAMILIES[prefix])}; "
+            "your own rules take a prefix of their own (ACME-MOD-001)"
+        )
+    for alias in data.get("aliases", []):
+        if not (RULE_ID.fullmatch(alias) or ALIAS_NAME.fullmatch(alias)):
+            raise fail(
+                f"alias {alias!r} is neither a rule id (PREFIX-FAMILY-NNN) nor a name "
+                "(lower case, digits and dashes)"
+            )
     if data["applies_to"] not in APPLIES_TO:
         raise fail(f"applies_to must be one of {APPLIES_TO}")
     if data["severity"] not in SEVERITIES:
         raise fail(f"severity must be one of {SEVERITIES}")
+    if data.get("confidence", "high") not in CONFIDENCES:
+        raise fail(f"confidence must be one of {CONFIDENCES}")
     if data.get("platform", "drupal") not in RULE_PLATFORMS:
         raise fail(f"platform must be one of {RULE_PLATFORMS}")
     effort = data["effort"]
@@ -94,15 +128,17 @@ def _build(name: str, data: dict[str, Any]) -> Rule:
     unknown_effort = set(effort) - {"low", "high", "per", "min"}
     if unknown_effort:
         raise fail(f"unknown effort key(s) {sorted(unknown_effort)}")
-    try:
-        spec = EffortSpec(
-            low=float(effort["low"]),
-            high=float(effort["high"]),
-            per=effort.get("per", "finding"),
-            min=float(effort.get("min", 1.0)),
-        )
-    except (KeyError, TypeError, ValueError):
-        raise fail("effort needs numeric low and high") from None
+    numbers = [effort.get(k) for k in ("low", "high")] + (
+        [effort["min"]] if "min" in effort else []
+    )
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
+        raise fail("effort needs numeric low and high (and min)")
+    spec = EffortSpec(
+        low=float(effort["low"]),
+        high=float(effort["high"]),
+        per=effort.get("per", "finding"),
+        min=float(effort.get("min", 1.0)),
+    )
     if not 0 <= spec.low <= spec.high:
         raise fail("effort must have 0 <= low <= high")
     has_match = "match" in data
@@ -121,6 +157,12 @@ def _build(name: str, data: dict[str, Any]) -> Rule:
             matchers.validate(data["match"])
         except matchers.MatchSpecError as exc:
             raise fail(str(exc)) from None
+        offered = fact_names(data["applies_to"])
+        for key in sorted(matchers.fact_keys(data["match"]) - offered):
+            raise fail(
+                f"[match] {key}: not a fact of a {data['applies_to']} "
+                f"(known: {', '.join(sorted(offered))})"
+            )
         missing_settings = matchers.setting_refs(data["match"]) - set(settings)
         if missing_settings:
             raise fail(
@@ -174,13 +216,34 @@ def validate_all(rules: Iterable[Rule]) -> list[Rule]:
 
 
 @cache
-def load_rules() -> tuple[Rule, ...]:
-    """Every shipped rule, validated, in id order."""
+def _shipped() -> tuple[Rule, ...]:
     rules = [parse_rule(name, text) for name, text in _rule_files()]
+    return tuple(validate_all(rules))
+
+
+def load_rules(paths: Iterable[str | Path] = ()) -> tuple[Rule, ...]:
+    """Every shipped rule plus the rules in ``paths`` (folders of TOML files), in id order.
+
+    An agency's own rules (a house rate for a module it knows, a client's
+    risk) load beside the shipped ones under the same validation; a broken
+    one is a RuleError naming its file and key, and an id or alias already
+    used anywhere is refused.
+    """
+    rules = list(_shipped())
+    for folder in paths:
+        rules.extend(load_rule_dir(Path(folder)))
     return tuple(sorted(validate_all(rules), key=lambda r: r.id))
 
 
 def load_rule_dir(path: Path) -> list[Rule]:
-    """Rules from a folder (for tests and project-local rules)."""
-    rules = [parse_rule(p.name, p.read_text(encoding="utf-8")) for p in sorted(path.glob("*.toml"))]
+    """Rules from a folder; each rule's ``path`` is its file's, to say where it came from."""
+    if not path.is_dir():
+        raise RuleError(f"{path}: no such rules folder")
+    rules = []
+    for file in sorted(path.glob("*.toml")):
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RuleError(f"{file}: cannot read ({exc})") from None
+        rules.append(parse_rule(str(file), text))
     return validate_all(rules)

@@ -43,6 +43,19 @@ def validate(spec: Mapping[str, Any], depth: int = 0) -> None:
                 raise MatchSpecError(f"'{key}': unknown operator(s) {sorted(unknown)}")
 
 
+def fact_keys(spec: Mapping[str, Any]) -> set[str]:
+    """The fact names a match table tests (inside ``any``/``all`` too)."""
+    keys: set[str] = set()
+    for key, value in spec.items():
+        if key in ("any", "all") and isinstance(value, list):
+            for sub in value:
+                if isinstance(sub, dict):
+                    keys |= fact_keys(sub)
+        else:
+            keys.add(key)
+    return keys
+
+
 SETTING_REF = re.compile(r"^\$[a-z][a-z0-9_]*$")
 """A match value naming a rule setting: ``"$threshold"``."""
 

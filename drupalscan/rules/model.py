@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-RULE_ID = re.compile(r"^(D7-(MOD|CUS|THM|CT|FLD|SITE|API)|WP-(SITE|PLG|CT))-\d{3}$")
+RULE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,9}-[A-Z]{2,6}-\d{3}$")
+"""PREFIX-FAMILY-NNN: shipped rules use D7- and WP-; an agency's own use theirs (ACME-MOD-001)."""
 RULE_PLATFORMS = ("drupal", "wordpress", "any")
 """Which sites a rule looks at (`model.platform_of` their kind); ``any``: every site."""
 APPLIES_TO = ("site", "module", "theme", "content_type", "api_use")

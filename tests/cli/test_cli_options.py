@@ -492,3 +492,51 @@ def test_every_generated_option_reaches_its_own_field(monkeypatch: pytest.Monkey
     for name, value in expected.items():
         got = getattr(crawl_options if hasattr(crawl_options, name) else scan_options, name)
         assert got == value, name
+
+
+HOUSE_RULE = """\
+id = "ACME-MOD-001"
+title = "Chaos tools at Acme's house rate"
+applies_to = "module"
+severity = "medium"
+category = "modules"
+message = "{label} ({name}): Acme's ctools migration package"
+effort = { low = 3, high = 5, per = "module" }
+rationale = "Acme has moved ctools-based sites many times; its package covers the exportables."
+remedy = "Use Acme's ctools migration package."
+[match]
+name = "ctools"
+"""
+
+
+def test_agency_rules_load_beside_the_shipped_ones(scanned: Path, tmp_path: Path) -> None:
+    house = tmp_path / "house-rules"
+    house.mkdir()
+    (house / "ACME-MOD-001.toml").write_text(HOUSE_RULE)
+    argv = ["--store", str(scanned), "check", "--json"]
+    result = CliRunner().invoke(main, [*argv, "--rules", str(house)])
+    assert result.exit_code == 0, result.stderr
+    acme = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "ACME-MOD-001"]
+    assert [(f["subject"]["name"], f["effort_hours"]) for f in acme] == [
+        ("ctools", {"low": 3.0, "high": 5.0})
+    ]
+    listed = CliRunner().invoke(main, ["rules", "--rules", str(house)]).stdout
+    assert f"ACME-MOD-001 medium   Chaos tools at Acme's house rate  [{house}/" in listed
+    assert "D7-MOD-001   " in listed and "[shipped]" in listed
+    # The same folder named in drupalscan.toml beside the store, relative to it.
+    (scanned.parent / "drupalscan.toml").write_text('[rules]\npaths = ["house-rules"]\n')
+    result = CliRunner().invoke(main, argv)
+    assert "ACME-MOD-001" in {f["rule"] for f in json.loads(result.stdout)["findings"]}
+
+
+def test_a_broken_agency_rule_is_a_usage_error(scanned: Path, tmp_path: Path) -> None:
+    house = tmp_path / "house"
+    house.mkdir()
+    (house / "ACME-MOD-002.toml").write_text(HOUSE_RULE.replace('name = "ctools"', 'nmae = "x"'))
+    for command in (["check"], ["report", "-o", str(tmp_path / "r.html")], ["rules"]):
+        result = CliRunner().invoke(
+            main, ["--store", str(scanned), *command, "--rules", str(house)]
+        )
+        assert result.exit_code == 2, command
+        assert "ACME-MOD-002.toml: [match] nmae: not a fact of a module" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
