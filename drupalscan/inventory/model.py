@@ -352,6 +352,10 @@ class Finding:
     effort_hours: Effort = field(default_factory=Effort)
     remedy: str = ""
     references: list[str] = field(default_factory=list)
+    shared: bool = False
+    """Work the target does once for every site that has it (its rule's ``[plan] shared``)."""
+    risk: str = ""
+    """The plan risk this finding belongs to (its rule's ``[plan] risk``), or ""."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -116,6 +116,8 @@ def evaluate(
                 ),
                 remedy=string.Formatter().vformat(rule.remedy, (), facts),
                 references=list(rule.references),
+                shared=rule.shared,
+                risk=rule.risk,
             )
         )
     return out

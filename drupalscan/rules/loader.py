@@ -23,6 +23,7 @@ from drupalscan.rules.facts import fact_names
 from drupalscan.rules.model import (
     APPLIES_TO,
     EFFORT_PER,
+    PLAN_RISKS,
     RULE_ID,
     RULE_PLATFORMS,
     EffortSpec,
@@ -40,6 +41,7 @@ OPTIONAL = {
     "settings",
     "message",
     "platform",
+    "plan",
 }
 
 
@@ -122,6 +124,15 @@ def _build(name: str, data: dict[str, Any]) -> Rule:
         raise fail(f"confidence must be one of {CONFIDENCES}")
     if data.get("platform", "drupal") not in RULE_PLATFORMS:
         raise fail(f"platform must be one of {RULE_PLATFORMS}")
+    role = data.get("plan", {})
+    if not isinstance(role, dict):
+        raise fail("[plan] must be a table")
+    if set(role) - {"shared", "risk"}:
+        raise fail(f"unknown [plan] key(s) {sorted(set(role) - {'shared', 'risk'})}")
+    if not isinstance(role.get("shared", False), bool):
+        raise fail("[plan] shared must be true or false")
+    if role.get("risk", "") not in ("", *PLAN_RISKS):
+        raise fail(f"[plan] risk must be one of {PLAN_RISKS}")
     effort = data["effort"]
     if not isinstance(effort, dict) or effort.get("per", "finding") not in EFFORT_PER:
         raise fail(f"effort needs low, high and per (one of {EFFORT_PER})")
@@ -197,6 +208,8 @@ def _build(name: str, data: dict[str, Any]) -> Rule:
         confidence=data.get("confidence", "high"),
         aliases=list(data.get("aliases", [])),
         platform=data.get("platform", "drupal"),
+        shared=bool(role.get("shared", False)),
+        risk=str(role.get("risk", "")),
         settings=dict(data.get("settings", {})),
         path=name,
     )

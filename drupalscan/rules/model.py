@@ -9,6 +9,8 @@ from typing import Any
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,9}-[A-Z]{2,6}-\d{3}$")
 """PREFIX-FAMILY-NNN: shipped rules use D7- and WP-; an agency's own use theirs (ACME-MOD-001)."""
 RULE_PLATFORMS = ("drupal", "wordpress", "any")
+PLAN_RISKS = ("research", "manual-content")
+"""Risk groups a rule's findings may join (``[plan] risk``); graph/risks.py words them."""
 """Which sites a rule looks at (`model.platform_of` their kind); ``any``: every site."""
 APPLIES_TO = ("site", "module", "theme", "content_type", "api_use")
 EFFORT_PER = (
@@ -71,6 +73,11 @@ class Rule:
     aliases: list[str] = field(default_factory=list)
     platform: str = "drupal"
     """Sites the rule looks at: ``drupal`` (default), ``wordpress`` or ``any``."""
+    shared: bool = False
+    """``[plan] shared``: the work is done once on the target for every site that has
+    the subject (a module is installed once), so the plan counts it once."""
+    risk: str = ""
+    """``[plan] risk``: the risk group the findings join in the plan, or ""."""
     settings: dict[str, Any] = field(default_factory=dict)
     """Tunable thresholds, overridable per project in drupalscan.toml."""
     path: str = ""

@@ -242,6 +242,7 @@ def _finding(
     rule: str, site: str, subject: str, low: float, high: float, severity: str = "medium"
 ) -> model.Finding:
     kind = "module" if rule.startswith(("D7-MOD-", "D7-CUS-")) else "site"
+    shipped = {r.id: r for r in load_rules()}.get(rule)  # its planning role, as the engine sets it
     return model.Finding(
         rule=rule,
         severity=severity,
@@ -249,6 +250,8 @@ def _finding(
         subject=model.Subject(kind=kind, name=subject),
         message=f"{rule} on {subject}",
         effort_hours=model.Effort(low=low, high=high),
+        shared=shipped.shared if shipped else False,
+        risk=shipped.risk if shipped else "",
     )
 
 
@@ -758,3 +761,33 @@ def test_types_side_by_side_on_one_site_never_merge() -> None:
     )
     names = sorted(u.name for u in plan([a, b], []).content_model)
     assert names == ["article", "news"]
+
+
+def test_sharing_and_risks_follow_the_rules_not_their_ids() -> None:
+    """An agency's rule that says ``[plan] shared`` and ``risk`` is planned as the
+    shipped ones are: its id means nothing to the planner."""
+    sites = [
+        model.Site(id=sid, source=f"https://{sid}.example/", origin="url", kind="drupal7")
+        for sid in ("a", "b")
+    ]
+    findings = [
+        model.Finding(
+            rule="ACME-MOD-001",
+            severity="medium",
+            site=sid,
+            subject=model.Subject(kind="module", name="webform"),
+            message="house rate",
+            effort_hours=model.Effort(low=10, high=20),
+            shared=True,
+            risk="research",
+        )
+        for sid in ("a", "b")
+    ]
+    planned = plan(sites, findings)
+    assert planned.effort_hours == model.Effort(low=10, high=20)  # counted once
+    (research,) = [r for r in planned.risks if "unknown Drupal 8+ status" in r.title]
+    assert research.sites == ["a", "b"]
+    unshared = [model.replace(f, shared=False, risk="") for f in findings]
+    planned = plan(sites, unshared)
+    assert planned.effort_hours == model.Effort(low=20, high=40)
+    assert not [r for r in planned.risks if "unknown Drupal 8+ status" in r.title]

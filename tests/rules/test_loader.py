@@ -286,6 +286,14 @@ BROKEN = {
         _edit("[match]", 'platform = "joomla"\n[match]'),
         r"platform must be one of \('drupal', 'wordpress', 'any'\)",
     ),
+    "plan risk unknown": (
+        _edit("[match]", '[plan]\nrisk = "scary"\n[match]'),
+        r"\[plan\] risk must be one of \('research', 'manual-content'\)",
+    ),
+    "plan shared not a boolean": (
+        _edit("[match]", '[plan]\nshared = "yes"\n[match]'),
+        r"\[plan\] shared must be true or false",
+    ),
     "a shipped prefix with a foreign family": (
         _edit('id = "D7-MOD-901"', 'id = "WP-MOD-901"'),
         r"id 'WP-MOD-901': WP- rules are SITE, PLG, CT",
