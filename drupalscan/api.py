@@ -14,22 +14,24 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from drupalscan.config import MAX_REQUESTS, SITES_AT_ONCE, CrawlOptions, ScanOptions, Settings
+from drupalscan.errors import UsageError
 from drupalscan.inventory import model
 from drupalscan.inventory.store import Store
 from drupalscan.progress import Progress
 
 if TYPE_CHECKING:
+    from drupalscan.collect.parseproc import ParseProcesses
     from drupalscan.collect.portfolio import Failure
+    from drupalscan.collect.probe import Candidate
+    from drupalscan.kb import KnowledgeBase
+    from drupalscan.render.report import Report
+    from drupalscan.rules.model import Rule
 
 
-class UsageError(Exception):
-    """Bad input from the user: the CLI prints the message and exits 2."""
-
-
-def kb_with_cache(store: Store) -> Any:
+def kb_with_cache(store: Store) -> KnowledgeBase:
     """The knowledge base, with any `kb refresh` results from the store on top."""
     from drupalscan.kb import load_kb
 
@@ -134,16 +136,18 @@ PROBE_PROJECTS = 150
 """Most used projects offered to the module probes (the probe budget bounds the requests)."""
 
 
-def probe_candidates(kb: Any, limit: int = PROBE_PROJECTS) -> list[Any]:
+def probe_candidates(kb: KnowledgeBase, limit: int = PROBE_PROJECTS) -> list[Candidate]:
     """The most used contributed projects, each with the module file that proves it.
 
     A project's directory and its main module's name may differ
     (``google_analytics/googleanalytics.info``): the project's own name is
     used when it is one of its modules, else its first module.
     """
-    from drupalscan.collect.probe import Candidate
+    from drupalscan.collect.probe import Candidate  # noqa: F811 - the class, at run time
 
-    ranked = sorted((p for p in kb.projects().values() if p.rank is not None), key=lambda p: p.rank)
+    ranked = sorted(
+        (p for p in kb.projects().values() if p.rank is not None), key=lambda p: p.rank or 0
+    )
     out = []
     for project in ranked[:limit]:
         modules = list(project.modules)
@@ -159,31 +163,23 @@ def crawl(
     options: CrawlOptions | None = None,
     progress: Progress | None = None,
 ) -> list[model.Site]:
-    """Inventory live sites over HTTP, one after the other, resumably."""
-    from drupalscan.collect.crawl import CrawlError, crawl_site
-    from drupalscan.rules.annotate import annotate_site
+    """Inventory live sites over HTTP, one after the other, resumably.
 
-    kb = kb_with_cache(store)
-    options = options or CrawlOptions()
-    candidates = probe_candidates(kb) if options.probe else []
-    sites = []
+    The same per-source work as `collect` (`_collector`), one URL at a
+    time, and the first failure is the user's to fix (a UsageError).
+    """
+    from drupalscan.collect.portfolio import SourceFailed
+
     for url in urls:
         if "://" not in url:
             raise UsageError(f"{url}: not a URL (expected http:// or https://)")
+    work = _collector(kb_with_cache(store), ScanOptions(), options or CrawlOptions())
+    sites = []
+    for url in urls:
         try:
-            site = crawl_site(
-                url,
-                store,
-                options,
-                progress=progress,
-                fingerprints=kb.core_fingerprints(),
-                probe_candidates=candidates,
-            )
-        except CrawlError as exc:
+            sites.append(work(url, store, progress or Progress()))
+        except SourceFailed as exc:
             raise UsageError(str(exc)) from None
-        site = annotate_site(site, kb)
-        store.put_site(site)
-        sites.append(site)
     return sites
 
 
@@ -324,7 +320,7 @@ def _finished(
     return None
 
 
-def _annotated(site: model.Site, store: Store, kb: Any) -> model.Site:
+def _annotated(site: model.Site, store: Store, kb: KnowledgeBase) -> model.Site:
     """The site with knowledge-base verdicts, stored again if it lacked them.
 
     A crawl stores its Site before the api annotates it; a kill between
@@ -340,17 +336,18 @@ def _annotated(site: model.Site, store: Store, kb: Any) -> model.Site:
 
 
 def _collector(
-    kb: Any,
+    kb: KnowledgeBase,
     scan_options: ScanOptions,
     crawl_options: CrawlOptions,
-    slots: threading.Semaphore,
-    parser: Any = None,
+    slots: threading.Semaphore | None = None,
+    parser: ParseProcesses | None = None,
 ) -> Callable[[str, Store, Progress], model.Site]:
-    """The per-source work of `collect`: crawl a URL or scan a docroot into a store.
+    """The per-source work of `crawl` and `collect`: crawl a URL or scan a docroot.
 
-    Runs in a portfolio worker thread with that thread's own store.  Errors
-    the user can act on become `SourceFailed` (one line each); anything
-    else is reported by the portfolio as an internal error.
+    The one place a source is collected, annotated and stored.  Runs in a
+    portfolio worker thread with that thread's own store (or in the caller's
+    thread for `crawl`).  Errors the user can act on become `SourceFailed`
+    (one line each); anything else is reported as an internal error.
     """
     from drupalscan.collect.codebase import ScanError
     from drupalscan.collect.crawl import CrawlError, crawl_site
@@ -397,7 +394,7 @@ def _collector(
     return work
 
 
-def rules_for(settings: Settings | None) -> tuple[Any, ...]:
+def rules_for(settings: Settings | None) -> tuple[Rule, ...]:
     """The shipped rules plus the agency's own (``[rules] paths``, ``--rules``).
 
     A broken rule file is the user's to fix: a UsageError naming file and key.
@@ -427,7 +424,7 @@ def build_report(
     settings: Settings | None = None,
     *,
     now: str | None = None,
-) -> Any:
+) -> Report:
     """Check, plan and assemble the report for everything in the store."""
     from drupalscan.graph.plan import plan as make_plan
     from drupalscan.graph.plan import redirect_map
@@ -443,12 +440,11 @@ def build_report(
         )
     findings = check(store, settings)
     plan = make_plan(sites, findings, settings, kb=kb_with_cache(store))
-    pages = {s.id: list(store.pages(s.id)) for s in sites if s.origin == "url"}
     redirects = [
         r
         for s in sites
         if s.origin == "url"
-        for r in redirect_map(s, pages[s.id], plan.content_model)
+        for r in redirect_map(s, store.pages(s.id), plan.content_model)
     ]
     plan = model.replace(plan, redirects=redirects)
     rules = select_rules(rules_for(settings), settings.select, settings.ignore)
@@ -457,7 +453,7 @@ def build_report(
         findings=findings,
         plan=plan,
         rules=list(rules),
-        pages=pages,
+        pages=store.page_source(),
         generated_at=now or dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         client=settings.client,
         agency=settings.agency,
@@ -478,7 +474,7 @@ def _logo_uri(path: str) -> str:
     return f"data:{mime};base64," + base64.b64encode(logo.read_bytes()).decode()
 
 
-def render(report: Any, fmt: str, out: Path) -> list[Path]:
+def render(report: Report, fmt: str, out: Path) -> list[Path]:
     """Write a report in one format; returns the files written."""
     from drupalscan.render.registry import format_names, formatter
 

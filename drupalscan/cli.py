@@ -31,6 +31,7 @@ from drupalscan.config import (
     Settings,
     load_settings,
 )
+from drupalscan.errors import UsageError
 from drupalscan.inventory import io, model
 from drupalscan.inventory.store import Store, StoreError
 from drupalscan.progress import for_stream
@@ -59,7 +60,7 @@ class Ctx:
         file behind when the path is mistyped.
         """
         if must_exist and not Path(self.store_path).exists():
-            raise api.UsageError(
+            raise UsageError(
                 f"no store at {self.store_path}: collect sites first "
                 "(`drupalscan plan SOURCE...`, `scan` or `crawl`), or pass --store"
             )
@@ -91,7 +92,7 @@ def handle_errors(func: F) -> F:
         ctx = click.get_current_context().find_object(Ctx)
         try:
             return func(*args, **kwargs)
-        except (api.UsageError, StoreError, ConfigError, io.SchemaError) as exc:
+        except (UsageError, StoreError, ConfigError, io.SchemaError) as exc:
             if ctx and ctx.verbose:
                 raise
             click.echo(f"drupalscan: error: {exc}", err=True)
@@ -207,7 +208,7 @@ def build_crawl_options(kw: dict[str, Any]) -> CrawlOptions:
         password = os.environ.get("DRUPALSCAN_PASSWORD")
         if password is None:
             if not sys.stdin.isatty():
-                raise api.UsageError(
+                raise UsageError(
                     "--auth needs a password: set DRUPALSCAN_PASSWORD (no terminal to prompt on)"
                 )
             password = click.prompt(f"Password for {user}", hide_input=True)
@@ -216,19 +217,19 @@ def build_crawl_options(kw: dict[str, Any]) -> CrawlOptions:
     for item in kw.pop("cookie", ()):
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise api.UsageError(f"--cookie {name!r}: expected NAME=VALUE")
+            raise UsageError(f"--cookie {name!r}: expected NAME=VALUE")
         cookies.append((name.strip(), value.strip()))
     headers = []
     for item in kw.pop("header", ()):
         name, sep, value = item.partition(":")
         if not sep or not name.strip():
-            raise api.UsageError("--header: expected 'Name: value'")
+            raise UsageError("--header: expected 'Name: value'")
         headers.append((name.strip(), value.strip()))
     if kw.get("login_url") and not auth:
-        raise api.UsageError("--login-url needs --auth USER for the login form")
+        raise UsageError("--login-url needs --auth USER for the login form")
     if auth and not kw.get("login_url") and any(n.lower() == "authorization" for n, _ in headers):
         # HTTP auth would silently replace the header: say so instead.
-        raise api.UsageError("--auth and --header 'Authorization: ...' conflict; use one of them")
+        raise UsageError("--auth and --header 'Authorization: ...' conflict; use one of them")
     generated = {
         f.name: kw.pop(f.name) for f in dataclasses.fields(CrawlOptions) if "cli" in f.metadata
     }
@@ -379,7 +380,7 @@ def check(
     settings = _with_selection(obj.settings(rule_dirs), select, ignore)
     with obj.open_store(must_exist=True) as store:
         if not store.sites():
-            raise api.UsageError(
+            raise UsageError(
                 f"the store {store.path} holds no site; run `drupalscan scan` or `crawl` first"
             )
         findings = api.check(store, settings)
@@ -416,9 +417,7 @@ def _with_selection(
     wanted = [*select, *ignore, *settings.select, *settings.ignore]
     unknown = unknown_rule_ids(api.rules_for(settings), wanted)
     if unknown:
-        raise api.UsageError(
-            f"unknown rule id(s) {', '.join(unknown)}; `drupalscan rules` lists them"
-        )
+        raise UsageError(f"unknown rule id(s) {', '.join(unknown)}; `drupalscan rules` lists them")
     if select or ignore:
         return model.replace(
             settings, select=select or settings.select, ignore=(*settings.ignore, *ignore)
@@ -432,7 +431,7 @@ def _write_report(
     settings = _with_selection(obj.settings(rule_dirs), (), ())
     out = Path(output) if output else default_output(fmt)
     if not out.parent.exists():  # say so before the (slow) checks and plan
-        raise api.UsageError(f"cannot write {out}: folder {out.parent} does not exist")
+        raise UsageError(f"cannot write {out}: folder {out.parent} does not exist")
     report = api.build_report(store, settings)
     return api.render(report, fmt, out)
 
@@ -488,7 +487,7 @@ def plan(
     items = list(sources) + _read_sources(sources_file)
     scan = build_scan_options(kw)
     if (scan.db or scan.drush) and len([s for s in items if "://" not in s]) != 1:
-        raise api.UsageError(
+        raise UsageError(
             "--db/--drush apply to one docroot; scan several docroots with `drupalscan scan` first"
         )
     _with_selection(obj.settings(rule_dirs), (), ())  # broken config or rules fail now
@@ -519,7 +518,7 @@ def _read_sources(sources_file: str | None) -> list[str]:
     try:
         lines = Path(sources_file).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise api.UsageError(f"--sources {sources_file}: {exc.strerror}") from None
+        raise UsageError(f"--sources {sources_file}: {exc.strerror}") from None
     return [ln.strip() for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
 
 
@@ -566,7 +565,7 @@ def rules(obj: Ctx, rule_id: str | None, rule_dirs: tuple[str, ...]) -> None:
     if rule_id:
         found = [r for r in all_rules if r.id == rule_id.upper() or rule_id.upper() in r.aliases]
         if not found:
-            raise api.UsageError(f"no rule {rule_id}; `drupalscan rules` lists them")
+            raise UsageError(f"no rule {rule_id}; `drupalscan rules` lists them")
         r = found[0]
         click.echo(f"{r.id}  [{r.severity}]  {r.title}\n")
         click.echo(

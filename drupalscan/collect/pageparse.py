@@ -23,12 +23,13 @@ content; it reports what it could not read in ``error``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from bs4 import BeautifulSoup, Tag
 
@@ -417,6 +418,11 @@ def _parse_fast(text: str, url: str, site_host: str) -> Parsed | None:
     return out
 
 
+def _lxml_inline(element: Any) -> str:
+    """A script's or style's own text."""
+    return str(element.text or "")
+
+
 def _lxml_text(element: Any) -> str:
     return _WS.sub(" ", " ".join(_TEXT(element))).strip()
 
@@ -441,13 +447,13 @@ def _walk_lxml(
             visitor.visit(
                 name,
                 tag.get,
-                lambda tag=tag: _lxml_text(tag),
-                lambda tag=tag: tag.text or "",
+                functools.partial(_lxml_text, tag),
+                functools.partial(_lxml_inline, tag),
             )
 
     for top in tops:
-        for tag in _CLASSED(top):
-            tokens = tag.get("class").split()
+        for tag in cast(list[Any], _CLASSED(top)):
+            tokens = str(tag.get("class") or "").split()
             if not tokens:
                 continue
             if len(out.classes) < MAX_CLASSES:
@@ -505,9 +511,9 @@ def _walk(soup: BeautifulSoup, out: Parsed, url: str, site_host: str) -> None:
                 out.page_views.extend(c[8:] for c in tokens if c.startswith("view-id-"))
         visitor.visit(
             name,
-            lambda attr, tag=tag: _bs4_attr(tag, attr),
-            lambda tag=tag: _text(tag),
-            lambda tag=tag: tag.string or "",
+            functools.partial(_bs4_attr, tag),
+            functools.partial(_text, tag),
+            functools.partial(_bs4_inline, tag),
         )
     visitor.finish()
     for tag in invisible:
@@ -519,6 +525,11 @@ def _walk(soup: BeautifulSoup, out: Parsed, url: str, site_host: str) -> None:
         or wordpress_template(out.body_classes)
         or structural_template(soup.body)
     )
+
+
+def _bs4_inline(tag: Tag) -> str:
+    """A script's or style's own text (html.parser keeps it as one string)."""
+    return tag.string or ""
 
 
 def _bs4_attr(tag: Tag, name: str) -> str | None:

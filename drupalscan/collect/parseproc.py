@@ -51,7 +51,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from drupalscan.collect.pagerecord import Fetched, PageRecord, record_of, record_page
 from drupalscan.inventory import model
@@ -267,7 +267,7 @@ def _checked_record(value: Any) -> PageRecord:
         expected = _RECORD_TYPES.get(kind)
         if expected is None or not isinstance(item, expected) or isinstance(item, bool):
             raise ValueError("not a page record")
-        if kind == "list[str]" and not all(isinstance(link, str) for link in item):
+        if kind == "list[str]" and not all(isinstance(link, str) for link in cast(list[Any], item)):
             raise ValueError("not a page record")
     return PageRecord(**value)
 

@@ -56,13 +56,13 @@ def enabled_modules(site: model.Site) -> list[model.Module]:
     return [m for m in site.modules if m.enabled is not False]
 
 
-def dependency_graph(site: model.Site) -> nx.DiGraph:
+def dependency_graph(site: model.Site) -> nx.DiGraph[str]:
     """Module -> dependency edges for one site's running modules.
 
     Nodes are module names with their type, status and whether the site has
     them; a dependency the site does not have becomes a ``missing`` node.
     """
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     present = {m.name: m for m in site.modules}
     for mod in enabled_modules(site):
         graph.add_node(mod.name, type=mod.type, status=mod.status, missing=False)
@@ -82,14 +82,14 @@ def dependency_graph(site: model.Site) -> nx.DiGraph:
 
 
 def merged_dependency_graph(
-    sites: Iterable[model.Site], graphs: Mapping[str, nx.DiGraph] | None = None
-) -> nx.DiGraph:
+    sites: Iterable[model.Site], graphs: Mapping[str, nx.DiGraph[str]] | None = None
+) -> nx.DiGraph[str]:
     """All sites' dependency graphs in one, each node listing its sites.
 
     `graphs` (site id -> `dependency_graph`) saves building them twice when
     the caller needs the per-site graphs too.
     """
-    merged = nx.DiGraph()
+    merged: nx.DiGraph[str] = nx.DiGraph()
     for site in sites:
         graph = graphs[site.id] if graphs is not None else dependency_graph(site)
         for node, data in graph.nodes(data=True):
@@ -114,7 +114,7 @@ class DependencyIssues:
 
 
 def dependency_issues(
-    site: model.Site, max_cycles: int = 20, graph: nx.DiGraph | None = None
+    site: model.Site, max_cycles: int = 20, graph: nx.DiGraph[str] | None = None
 ) -> DependencyIssues:
     """Missing dependencies, cycles and removal candidates of one site.
 
@@ -166,9 +166,9 @@ def site_features(site: model.Site) -> set[str]:
     return feats
 
 
-def feature_graph(sites: Sequence[model.Site]) -> nx.Graph:
+def feature_graph(sites: Sequence[model.Site]) -> nx.Graph[str]:
     """Bipartite graph: sites linked to the features they use."""
-    graph = nx.Graph()
+    graph: nx.Graph[str] = nx.Graph()
     for site in sites:
         graph.add_node(site.id, bipartite=0)
         for feat in site_features(site):
@@ -186,7 +186,7 @@ def jaccard(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float
 def consolidation_groups(sites: Sequence[model.Site]) -> list[list[str]]:
     """Similar sites grouped by modularity communities of the similarity graph."""
     features = feature_graph(sites)
-    similarity = nx.Graph()
+    similarity: nx.Graph[str] = nx.Graph()
     similarity.add_nodes_from(s.id for s in sites)
     # Every pair of sites is compared, so each feature set becomes an int
     # bitset: AND/OR and a popcount are ~15x cheaper than set operations.
@@ -213,7 +213,7 @@ def field_signature(ct: model.ContentType) -> frozenset[str]:
     return frozenset(f"{f.name}:{f.type}" for f in ct.fields)
 
 
-def content_graph(sites: Sequence[model.Site]) -> nx.Graph:
+def content_graph(sites: Sequence[model.Site]) -> nx.Graph[tuple[str, str]]:
     """Content types of every site, linked when they are the same thing.
 
     Type nodes are ``(site id, type name)``.  Each links to a hub node
@@ -224,7 +224,7 @@ def content_graph(sites: Sequence[model.Site]) -> nx.Graph:
     portfolio of near-identical sites cheap.  Two names that coexist on one
     site are never merged.
     """
-    graph = nx.Graph()
+    graph: nx.Graph[tuple[str, str]] = nx.Graph()
     signatures: dict[str, set[frozenset[str]]] = {}
     together: set[tuple[str, str]] = set()
     for site in sites:

@@ -20,7 +20,7 @@ def positions(
     edges: Iterable[Sequence[str]], nodes: Iterable[str] = ()
 ) -> dict[str, tuple[float, float]]:
     """Positions in [0, 1] x [0, 1]; edges point from a module to its dependency."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(nodes)
     graph.add_edges_from((e[0], e[1]) for e in edges)
     if graph.number_of_nodes() == 0:

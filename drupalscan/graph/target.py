@@ -41,13 +41,13 @@ def union(items: Iterable[str]) -> list[str]:
     return sorted(set(items))
 
 
-def shown(graph: nx.DiGraph, u: str, v: str) -> bool:
+def shown(graph: nx.DiGraph[str], u: str, v: str) -> bool:
     """Edges worth drawing: those touching a non-core module."""
     return bool(graph.nodes[u].get("type") != "core" or graph.nodes[v].get("type") != "core")
 
 
 def target_modules(
-    sites: Sequence[model.Site], graph: nx.DiGraph, kb: KnowledgeBase
+    sites: Sequence[model.Site], graph: nx.DiGraph[str], kb: KnowledgeBase
 ) -> list[model.TargetModule]:
     """Every running module of every site with its action on the target."""
     mods: dict[str, model.Module] = {}

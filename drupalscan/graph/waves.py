@@ -68,7 +68,7 @@ def waves(
     by_id: dict[str, model.Site],
     names: dict[str, str],
     ordered: Sequence[model.Group],
-    dep_graph: nx.DiGraph,
+    dep_graph: nx.DiGraph[str],
     content_model: Sequence[model.UnifiedType],
     items: Sequence[model.EffortItem],
     per_site: dict[str, Hours],
@@ -152,7 +152,7 @@ def wave_rationale(
     needed: set[str],
     types: set[str],
     introduced: Introduced,
-    dep_graph: nx.DiGraph,
+    dep_graph: nx.DiGraph[str],
 ) -> str:
     """Why the wave comes where it does and what it reuses from earlier waves.
 
@@ -188,7 +188,7 @@ def wave_rationale(
 
 
 def dependency_issues(
-    sites: Sequence[model.Site], graphs: dict[str, nx.DiGraph]
+    sites: Sequence[model.Site], graphs: dict[str, nx.DiGraph[str]]
 ) -> list[model.DependencyIssue]:
     """What each site's dependency graph shows that the migration must settle.
 

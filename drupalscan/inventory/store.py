@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -215,6 +215,24 @@ class Store:
         cur = self.db.execute("SELECT data FROM pages WHERE site_id=? ORDER BY url", (site_id,))
         for (text,) in cur:
             yield io.from_data(model.Page, json.loads(text))
+
+    def page_source(self) -> Callable[[str], Iterator[model.Page]]:
+        """A way to stream a site's pages later, after this connection is closed.
+
+        A report is rendered after the store that built it may be gone (a
+        test fixture, a re-render): the source opens the store file again
+        for each site and streams, so memory never holds every page.  An
+        in-memory store cannot be opened again; its own connection is used.
+        """
+        if str(self.path) == ":memory:":
+            return self.pages
+        path = self.path
+
+        def stream(site_id: str) -> Iterator[model.Page]:
+            with Store(path) as store:
+                yield from store.pages(site_id)
+
+        return stream
 
     def page_count(self, site_id: str) -> int:
         """How many pages of a site are stored."""

@@ -78,8 +78,8 @@ def csv_tables(report: Report) -> dict[str, tuple[list[str], list[list[object]]]
             p.word_count,
             p.error,
         ]
-        for sid, plist in report.pages.items()
-        for p in plist
+        for sid in (s.id for s in report.sites if s.origin == "url")
+        for p in report.pages(sid)
     ]
     redirects: list[list[object]] = [
         [names.get(r["site"], r["site"]), r["old_url"], r["template"], r["target"]]

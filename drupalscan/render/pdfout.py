@@ -37,7 +37,7 @@ def _data_only_fetcher(weasyprint: Any) -> Any:
 
 def _weasyprint() -> Any:
     """Import WeasyPrint, or explain in one line how to get it."""
-    from drupalscan.api import UsageError
+    from drupalscan.errors import UsageError
 
     try:
         import weasyprint  # type: ignore[import-untyped]

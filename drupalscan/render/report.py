@@ -6,6 +6,7 @@ output lacks, so every number in the HTML can be traced in the JSON.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,8 +24,9 @@ class Report:
     findings: list[model.Finding]
     plan: model.Plan
     rules: list[Rule] = field(default_factory=list)
-    pages: dict[str, list[model.Page]] = field(default_factory=dict)
-    """Crawled pages per site id (for CSV and per-site tables)."""
+    pages: Callable[[str], Iterable[model.Page]] = field(default=lambda site_id: ())
+    """Streams a crawled site's pages (for CSV and per-site tables): a formatter
+    reads them one at a time, so a 100,000-page site is never held in memory."""
     generated_at: str = ""
     client: str = ""
     agency: str = ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict, deque
+from collections.abc import Iterable
 from typing import Any
 
 from drupalscan.graph.build import site_features
@@ -532,13 +533,14 @@ def template_label(signature: str, site: model.Site, layouts: dict[str, int]) ->
     }.get(signature, signature)
 
 
-def _template_rows(site: model.Site, pages: list[model.Page]) -> list[dict[str, Any]]:
+def _template_rows(
+    site: model.Site, examples: dict[str, list[dict[str, str]]]
+) -> list[dict[str, Any]]:
     ordered = sorted(site.templates.items(), key=lambda kv: (-kv[1], kv[0]))
     layouts: dict[str, int] = {}
     for sig, _ in ordered:
         if sig.startswith("html:"):
             layouts[sig] = len(layouts) + 1
-    examples = _template_examples(pages)
     return [
         {
             "label": template_label(sig, site, layouts),
@@ -594,7 +596,7 @@ def _site_view(
     ]
     low, high = total
     modules, other_modules = _module_rows(site, findings, actions)
-    pages = report.pages.get(site.id, [])
+    page_rows, examples = _page_samples(report.pages(site.id) if site.origin == "url" else ())
     bundles = [
         {
             "entity_type": b.entity_type.replace("_", " "),
@@ -665,7 +667,7 @@ def _site_view(
         "shared_findings": sum(1 for v in views if v["shared"]),
         "pages": site.pages,
         "crawl_counts": _crawl_counts(site) if site.pages else [],
-        "templates": _template_rows(site, pages),
+        "templates": _template_rows(site, examples),
         "sections": sorted(site.sections.items(), key=lambda kv: (-kv[1], kv[0]))[:15],
         "broken_links": [
             {"url": b.url, "status": b.status, "referrers": b.referrers[:5]}
@@ -680,10 +682,7 @@ def _site_view(
             ((title, urls) for title, urls in site.duplicate_titles.items()),
             key=lambda kv: (-len(kv[1]), kv[0]),
         ),
-        "page_rows": [
-            {"url": p.url, "status": p.status, "title": p.title, "template": p.template}
-            for p in pages[:200]
-        ],
+        "page_rows": page_rows,
         "warnings": site.warnings,
         "multisite": site.multisite,
     }
@@ -901,10 +900,21 @@ def _source_view(
     }
 
 
-def _template_examples(pages: list[model.Page], limit: int = 5) -> dict[str, list[dict[str, str]]]:
-    """A few crawled pages per template, so "node:policy — 10 pages" has faces."""
-    out: dict[str, list[dict[str, str]]] = defaultdict(list)
+def _page_samples(
+    pages: Iterable[model.Page], rows: int = 200, per_template: int = 5
+) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, str]]]]:
+    """The first pages (in URL order) for the page table, and a few per template.
+
+    One pass over the streamed pages, keeping only what is shown, so
+    "node:policy — 10 pages" has faces without the site's pages in memory.
+    """
+    table: list[dict[str, Any]] = []
+    examples: dict[str, list[dict[str, str]]] = defaultdict(list)
     for p in pages:
-        if p.template and len(out[p.template]) < limit:
-            out[p.template].append({"title": p.title or p.url, "url": p.url})
-    return dict(out)
+        if len(table) < rows:
+            table.append(
+                {"url": p.url, "status": p.status, "title": p.title, "template": p.template}
+            )
+        if p.template and len(examples[p.template]) < per_template:
+            examples[p.template].append({"title": p.title or p.url, "url": p.url})
+    return table, dict(examples)
