@@ -140,6 +140,7 @@ def count_once(
                 rule=finding.rule,
                 site=finding.site,
                 subject=finding.subject.name,
+                subject_kind=finding.subject.kind,
                 wave=wave,
                 effort_hours=finding.effort_hours,
                 counted_hours=counted,

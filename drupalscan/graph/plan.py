@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from drupalscan.config import Settings
-from drupalscan.graph import build, contentmodel, risks, target, waves
+from drupalscan.graph import build, contentmodel, display, risks, target, waves
 from drupalscan.graph.effort import (
     UNCOUNTED_PREFIX,
     Hours,
@@ -98,6 +98,10 @@ def plan(
     for hours in per_site.values():
         total.merge(hours)
     effort = total.effort()
+    edges = sorted([u, v] for u, v in dep_graph.edges if target.shown(dep_graph, u, v))
+    items, figures = display.display(
+        sites, findings, items, effort, planned, site_groups, edges, settings.rate
+    )
     return model.Plan(
         target=the_target,
         content_model=unified,
@@ -108,10 +112,9 @@ def plan(
         risks=risks.risks(sites, findings),
         dependency_issues=waves.dependency_issues(sites, site_graphs),
         effort_items=items,
-        dependency_edges=sorted(
-            [u, v] for u, v in dep_graph.edges if target.shown(dep_graph, u, v)
-        ),
+        dependency_edges=edges,
         redirects=[],
         cost=cost(effort, settings),
         notes=notes,
+        display=figures,
     )

@@ -499,6 +499,22 @@ class DependencyIssue:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class HourRange:
+    """Whole hours, as the report shows them."""
+
+    low: int = 0
+    high: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MoneyRange:
+    """A cost range: whole hours times the blended rate."""
+
+    low: float = 0.0
+    high: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EffortItem:
     """One finding's contribution to the plan's totals, so every figure reconciles."""
 
@@ -506,11 +522,87 @@ class EffortItem:
     site: str
     subject: str
     wave: int
+    subject_kind: str = ""
+    """The finding's subject kind (``code`` findings get their own table)."""
     effort_hours: Effort = field(default_factory=Effort)
     """The finding's own range."""
     counted_hours: Effort = field(default_factory=Effort)
     """What the plan adds up: the same, or zero when counted on another site."""
+    shown_hours: HourRange = field(default_factory=HourRange)
+    """The whole hours the report shows for the finding (its own range when
+    counted on another site)."""
+    added_hours: HourRange = field(default_factory=HourRange)
+    """The whole hours it adds to its site's total (0 when counted elsewhere)."""
     note: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteFigures:
+    """What the report shows for one site: its totals, cost, readiness, findings."""
+
+    site: str
+    hours: HourRange = field(default_factory=HourRange)
+    finding_hours: HourRange = field(default_factory=HourRange)
+    """Of ``hours``: the findings other than custom code's API uses."""
+    code_hours: HourRange = field(default_factory=HourRange)
+    """Of ``hours``: custom code's API uses (their own table)."""
+    cost: MoneyRange | None = None
+    readiness: str = ""
+    findings: dict[str, int] = field(default_factory=dict)
+    """Findings per severity."""
+    shared_findings: int = 0
+    """Findings whose work is counted on another site."""
+    other_findings: int = 0
+    """Findings in the site's findings table (all but custom code's API uses)."""
+    code_findings: int = 0
+    """Custom code's API uses (their own table)."""
+    modules_listed: int = 0
+    """Modules the site's table lists: enabled, custom, or with a finding."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WaveFigures:
+    """What the report shows for one wave: the sum of its sites' shown hours, and cost."""
+
+    wave: int
+    hours: HourRange = field(default_factory=HourRange)
+    cost: MoneyRange | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MatrixRow:
+    """One shared feature (``module:views``) and the sites that have it."""
+
+    feature: str
+    sites: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeatureMatrix:
+    """Sites (in group order) × the features more than one of them uses."""
+
+    sites: list[str] = field(default_factory=list)
+    features: list[MatrixRow] = field(default_factory=list)
+    shared: int = 0
+    """Features used by two sites or more (only the first rows are listed)."""
+    unique: dict[str, int] = field(default_factory=dict)
+    """Per site: features no other site has."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Display:
+    """Every figure the report shows, computed in the plan (graph/display.py)."""
+
+    hours: HourRange = field(default_factory=HourRange)
+    cost: MoneyRange | None = None
+    findings: dict[str, int] = field(default_factory=dict)
+    """Findings per severity."""
+    finding_count: int = 0
+    sites: list[SiteFigures] = field(default_factory=list)
+    waves: list[WaveFigures] = field(default_factory=list)
+    matrix: FeatureMatrix = field(default_factory=FeatureMatrix)
+    layout: dict[str, list[float]] = field(default_factory=dict)
+    """Dependency picture: module -> [x, y] in [0, 1], dependencies to the right."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -535,3 +627,5 @@ class Plan:
     ``hours`` holds the whole hours (halves up) the cost is computed from."""
     notes: list[str] = field(default_factory=list)
     """Assumptions the figures rest on, stated in the report."""
+    display: Display = field(default_factory=Display)
+    """The figures the report shows (whole hours, costs, readiness, matrix)."""

@@ -54,6 +54,16 @@ def report_data(report: Report) -> dict[str, Any]:
                 "severity": r.severity,
                 "category": r.category,
                 "references": r.references,
+                "effort": {
+                    "low": r.effort.low,
+                    "high": r.effort.high,
+                    "per": r.effort.per,
+                    "min": r.effort.min,
+                    "text": r.effort_text(),
+                },
+                "platform": r.platform,
+                "plan": {"shared": r.shared, "risk": r.risk},
+                "source": r.path,
             }
             for r in report.rules
         ],

@@ -6,13 +6,12 @@ that templates stay declarative and the numbers are testable.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterable
 from typing import Any
 
-from drupalscan.graph.build import site_features
+from drupalscan.graph.display import listed_modules
 from drupalscan.graph.layout import positions
 from drupalscan.graph.plan import ACTIONS, whole_hours
 from drupalscan.inventory import model
@@ -65,7 +64,6 @@ MATRIX_LABEL = 300
 MATRIX_COL = 120
 MATRIX_ROW = 22
 MATRIX_HEAD = 118
-MATRIX_MAX_ROWS = 40
 FEATURE_KINDS = {
     "module": "module",
     "type": "content type",
@@ -87,20 +85,6 @@ FACT_PHRASES = {
     "count": "the count",
 }
 """Readable stand-ins for a rule remedy's blanks, for the appendix (no finding)."""
-
-EFFORT_UNITS = {
-    "finding": ("finding", "findings"),
-    "module": ("module", "modules"),
-    "kloc": ("KLOC of custom code", "KLOC"),
-    "content_type": ("content type", "content types"),
-    "1000_nodes": ("1,000 nodes", "× 1,000 nodes"),
-    "template": ("template", "templates"),
-    "use": ("use", "uses"),
-    "site": ("site", "sites"),
-}
-"""Rule effort unit -> (after "per", after "at least N")."""
-SCALED_UNITS = ("kloc", "1000_nodes", "template")
-"""Units whose quantity varies, so the rule's floor changes what is charged."""
 
 EVIDENCE_KINDS = {
     "asset-path": "page assets",
@@ -178,117 +162,80 @@ def _status_label(mod: model.Module) -> str:
     return STATUS_LABELS.get(mod.status, mod.status)
 
 
-def readiness(counts: Counter[str]) -> tuple[str, str]:
-    """(label, css class) of a site's readiness from its finding severities."""
-    if counts["blocker"]:
-        return "Blocked until resolved", "bad"
-    if counts["high"] >= 5:
-        return "Major work", "bad"
-    if counts["high"]:
-        return "Significant work", "warn"
-    return "Straightforward", "good"
-
-
-def apportion(values: list[float], total: int) -> list[int]:
-    """Whole numbers, each within 1 of its value, that add up to ``total``.
-
-    Largest-remainder rounding: each value is floored and the units still
-    missing go to the largest fractions (earliest first on ties).  Rounding
-    each figure on its own would not add up: 26 findings of 0.2 h round to
-    0 h each but are 5 h together.
-    """
-    floors = [math.floor(v + 1e-9) for v in values]
-    missing = total - sum(floors)
-    order = sorted(range(len(values)), key=lambda i: (-(values[i] - floors[i]), i))
-    for i in order[: max(missing, 0)]:
-        floors[i] += 1
-    return floors
+READINESS_CLASS = {
+    "Blocked until resolved": "bad",
+    "Major work": "bad",
+    "Significant work": "warn",
+    "Straightforward": "good",
+}
+"""The colour of each readiness label the plan gives (graph/display.py)."""
 
 
 def effort_rows(
     report: Report, names: dict[str, str]
 ) -> tuple[dict[str, list[tuple[model.Finding, dict[str, Any]]]], dict[str, tuple[int, int]]]:
-    """Each finding with the whole hours it shows, and each site's whole total.
+    """Each finding with the whole hours the plan shows for it, and each site's total.
 
-    The plan's effort items say what each finding adds up to: its own range,
-    or zero when the same work is counted on another site (without effort
-    items, from an older plan, each finding counts its own range).  The
-    figures shown are whole hours that add up at every level: the total is
-    the plan's total rounded, the site totals share it out, and each site's
-    findings share out the site total, so a reader adding up any table gets
-    the figure printed under it, and "hours × rate" gives the cost shown.
+    The figures are the plan's (`model.Display`, `EffortItem.shown_hours` and
+    ``added_hours``): the JSON carries the same numbers.  Without effort items
+    (an older plan) each finding shows its own range rounded.
     """
     plan = report.plan
     wave_of = {sid: w.index for w in plan.waves for sid in w.sites}
     items: dict[tuple[str, str, str], deque[model.EffortItem]] = defaultdict(deque)
     for item in plan.effort_items:
         items[(item.site, item.rule, item.subject)].append(item)
-    # Where shared work is counted: (rule, subject) -> (site, wave).
     counted_at: dict[tuple[str, str], tuple[str, int]] = {}
     for item in plan.effort_items:
         if item.counted_hours.high or item.counted_hours.low:
             counted_at.setdefault((item.rule, item.subject), (item.site, item.wave))
-    exact: dict[str, list[tuple[model.Finding, model.Effort, model.Effort, str, int]]]
-    exact = defaultdict(list)
+    out: dict[str, list[tuple[model.Finding, dict[str, Any]]]] = defaultdict(list)
     for f in report.findings:
         queue = items.get((f.site, f.rule, f.subject.name))
         match = queue.popleft() if queue else None
-        own = match.effort_hours if match else f.effort_hours
-        counted = match.counted_hours if match else f.effort_hours
-        note = ""
-        if match and counted != own:
-            where = counted_at.get((f.rule, f.subject.name))
-            if where and where[0] != f.site:
-                note = f"counted on {names.get(where[0], where[0])} (wave {where[1]})"
-            else:
-                note = match.note
-                for sid, name in names.items():
-                    note = note.replace(sid, name)
-        wave = match.wave if match else wave_of.get(f.site, 0)
-        exact[f.site].append((f, own, counted, note, wave))
-    sids = [s.id for s in report.sites]
-    totals = {}
-    for end in ("low", "high"):
-        per_site = [sum(getattr(c, end) for _, _, c, _, _ in exact[sid]) for sid in sids]
-        for sid, n in zip(sids, apportion(per_site, whole(sum(per_site))), strict=True):
-            totals[(sid, end)] = n
-    out: dict[str, list[tuple[model.Finding, dict[str, Any]]]] = defaultdict(list)
-    for sid in sids:
-        rows = exact[sid]
-        # Share the site total out to the report's two tables first (custom
-        # code API uses, everything else), then within each table, so each
-        # table's subtotal stays within an hour of its exact sum.
-        sections = [[i for i, r in enumerate(rows) if r[0].subject.kind == "code"]]
-        sections.insert(0, [i for i in range(len(rows)) if i not in set(sections[0])])
-        lows = [0] * len(rows)
-        highs = [0] * len(rows)
-        for end, target in (("low", lows), ("high", highs)):
-            values = [getattr(c, end) for _, _, c, _, _ in rows]
-            parts = apportion([sum(values[i] for i in sec) for sec in sections], totals[(sid, end)])
-            for sec, part in zip(sections, parts, strict=True):
-                for i, n in zip(sec, apportion([values[i] for i in sec], part), strict=True):
-                    target[i] = n
-        for (f, own, _, note, wave), c_low, c_high in zip(rows, lows, highs, strict=True):
-            # A finding counted here shows what it adds; one counted elsewhere
-            # shows its own range beside the 0 h it adds.
-            low, high = (whole(own.low), whole(own.high)) if note else (c_low, c_high)
-            out[sid].append(
-                (
-                    f,
-                    {
-                        "low": low,
-                        "high": high,
-                        "effort": _span(low, high),
-                        "counted_low": c_low,
-                        "counted_high": c_high,
-                        "counted": _span(c_low, c_high),
-                        "shared": bool(note),
-                        "note": note,
-                        "wave": wave,
-                    },
-                )
+        if match is None:
+            own = model.HourRange(low=whole(f.effort_hours.low), high=whole(f.effort_hours.high))
+            added, note, wave = own, "", wave_of.get(f.site, 0)
+        else:
+            own, added, wave = match.shown_hours, match.added_hours, match.wave
+            note = ""
+            if match.counted_hours != match.effort_hours:
+                where = counted_at.get((f.rule, f.subject.name))
+                if where and where[0] != f.site:
+                    note = f"counted on {names.get(where[0], where[0])} (wave {where[1]})"
+                else:
+                    note = match.note
+                    for sid, name in names.items():
+                        note = note.replace(sid, name)
+        out[f.site].append(
+            (
+                f,
+                {
+                    "low": own.low,
+                    "high": own.high,
+                    "effort": _span(own.low, own.high),
+                    "counted_low": added.low,
+                    "counted_high": added.high,
+                    "counted": _span(added.low, added.high),
+                    "shared": bool(note),
+                    "note": note,
+                    "wave": wave,
+                },
             )
-    return out, {sid: (totals[(sid, "low")], totals[(sid, "high")]) for sid in sids}
+        )
+    figures = {fig.site: fig for fig in plan.display.sites}
+    totals = {}
+    for s in report.sites:
+        fig = figures.get(s.id)
+        if fig is not None:
+            totals[s.id] = (fig.hours.low, fig.hours.high)
+        else:
+            rows = out[s.id]
+            totals[s.id] = (
+                sum(r["counted_low"] for _, r in rows),
+                sum(r["counted_high"] for _, r in rows),
+            )
+    return out, totals
 
 
 def build_view(report: Report) -> dict[str, Any]:
@@ -336,7 +283,7 @@ def build_view(report: Report) -> dict[str, Any]:
         "cost_high": _money(total_high * rate, currency) if rate else "",
         "rate": f"{currency} {rate:,.0f}/h" if rate else "",
         "severity_counts": [(s, severity_counts.get(s, 0)) for s in SEVERITIES],
-        "finding_count": len(report.findings),
+        "finding_count": plan.display.finding_count or len(report.findings),
         "shared_count": sum(1 for r in shown.values() if r["shared"]),
         "top_findings": [_finding_view(f, names, shown[id(f)]) for f in top],
         "sites": site_views,
@@ -435,25 +382,9 @@ def _rule_view(rule: Any, report: Report) -> dict[str, Any]:
         "remedy": remedy,
         "example": example if _PLACEHOLDER.search(rule.remedy) else "",
         "references": rule.references,
-        "effort": rule_effort_text(rule),
+        "effort": rule.effort_text(),
         "fired": len(fired),
     }
-
-
-def rule_effort_text(rule: Any) -> str:
-    """``12–32 h per KLOC of custom code, at least 0.5 KLOC``.
-
-    The rules package may offer ``Rule.effort_text()``; it wins when present.
-    """
-    helper = getattr(rule, "effort_text", None)
-    if callable(helper):
-        return str(helper())
-    spec = rule.effort
-    per, floor = EFFORT_UNITS.get(spec.per, (spec.per.replace("_", " "),) * 2)
-    text = f"{spec.low:g}–{spec.high:g} h per {per}"
-    if spec.per in SCALED_UNITS and spec.min:
-        text += f", at least {spec.min:g} {floor}"
-    return text
 
 
 def _finding_view(f: model.Finding, names: dict[str, str], hours: dict[str, Any]) -> dict[str, Any]:
@@ -485,14 +416,9 @@ def _module_rows(
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Modules that matter (enabled, custom, or with a finding) and the names of the rest."""
     flagged = {f.subject.name for f in findings if f.subject.kind == "module"}
-    shown, others = [], []
-    for m in sorted(
-        site.modules,
-        key=lambda m: (m.enabled is False, m.type != "custom", m.type != "contrib", m.name),
-    ):
-        if m.enabled is False and m.type != "custom" and m.name not in flagged:
-            others.append(m.name)
-            continue
+    listed, others = listed_modules(site, flagged)
+    shown = []
+    for m in listed:
         shown.append(
             {
                 "name": m.name,
@@ -510,7 +436,7 @@ def _module_rows(
                 "evidence": _module_evidence(m.evidence) if m.evidence else None,
             }
         )
-    return shown, sorted(others)
+    return shown, others
 
 
 def template_label(signature: str, site: model.Site, layouts: dict[str, int]) -> str:
@@ -584,7 +510,9 @@ def _site_view(
     names = {s.id: s.name or s.source for s in report.sites}
     findings = [f for f, _ in pairs]
     counts = Counter(f.severity for f in findings)
-    label, css = readiness(counts)
+    figures = {fig.site: fig for fig in plan.display.sites}.get(site.id)
+    label = figures.readiness if figures else "Straightforward"
+    css = READINESS_CLASS.get(label, "warn")
     actions = {t.name: t.action for t in plan.target.modules}
     views = [_finding_view(f, names, hours) for f, hours in pairs]
     other = [v for v in views if v["kind"] != "code"]
@@ -691,7 +619,9 @@ def _site_view(
 def _graph_picture(plan: model.Plan) -> dict[str, Any]:
     """Nodes and edges of the non-core dependency graph in SVG coordinates."""
     actions = {t.name: t.action for t in plan.target.modules}
-    pos = positions(plan.dependency_edges)
+    pos = {name: (xy[0], xy[1]) for name, xy in plan.display.layout.items()}
+    if not pos and plan.dependency_edges:  # an older plan, without the layout
+        pos = positions(plan.dependency_edges)
     width, height, pad = 900, 520, 40
     nodes = [
         {
@@ -727,9 +657,14 @@ def _waves(
     table adds up to the report's total.
     """
     out = []
+    figures = {fig.wave: fig for fig in plan.display.waves}
     for w in plan.waves:
-        low = sum(sites[s]["effort_low"] for s in w.sites if s in sites)
-        high = sum(sites[s]["effort_high"] for s in w.sites if s in sites)
+        fig = figures.get(w.index)
+        if fig is not None:
+            low, high = fig.hours.low, fig.hours.high
+        else:  # an older plan: the sum of its sites' shown totals
+            low = sum(sites[s]["effort_low"] for s in w.sites if s in sites)
+            high = sum(sites[s]["effort_high"] for s in w.sites if s in sites)
         out.append(
             {
                 "index": w.index,
@@ -810,18 +745,10 @@ def _feature_matrix(
     This is the picture behind the consolidation groups: a full row of dots is
     something built once on the target platform and reused by every site.
     """
-    feats = {
-        s.id: {f for f in site_features(s) if f.split(":", 1)[0] in FEATURE_KINDS} for s in sites
-    }
-    order = [sid for g in plan.groups for sid in g.sites if sid in feats]
-    order += [s.id for s in sites if s.id not in order]
-    counts = Counter(f for fs in feats.values() for f in fs)
-    kind_rank = {k: i for i, k in enumerate(FEATURE_KINDS)}
-    shared = sorted(
-        (f for f, n in counts.items() if n >= 2),
-        key=lambda f: (-counts[f], kind_rank[f.split(":", 1)[0]], f),
-    )
-    shown = shared[:MATRIX_MAX_ROWS]
+    matrix = plan.display.matrix
+    order = matrix.sites or [s.id for s in sites]
+    shown = [row.feature for row in matrix.features]
+    has = {row.feature: set(row.sites) for row in matrix.features}
     group_of = {sid: g.index for g in plan.groups for sid in g.sites}
     columns: list[dict[str, Any]] = []
     for i, sid in enumerate(order):
@@ -831,7 +758,7 @@ def _feature_matrix(
                 "name": names.get(sid, sid),
                 "x": x,
                 "group": group_of.get(sid, 0),
-                "unique": sum(1 for f in feats[sid] if counts[f] == 1),
+                "unique": matrix.unique.get(sid, 0),
             }
         )
     top = MATRIX_HEAD + 8
@@ -845,7 +772,7 @@ def _feature_matrix(
                 "name": name if len(name) <= 34 else name[:33] + "…",
                 "y": y,
                 "cells": [
-                    {"x": c["x"], "present": feat in feats[sid]}
+                    {"x": c["x"], "present": sid in has[feat]}
                     for c, sid in zip(columns, order, strict=True)
                 ],
             }
@@ -867,8 +794,8 @@ def _feature_matrix(
         "columns": columns,
         "rows": rows,
         "bands": bands,
-        "shared": len(shared),
-        "more": len(shared) - len(shown),
+        "shared": matrix.shared,
+        "more": matrix.shared - len(shown),
         "head": MATRIX_HEAD,
         "top": top - 4,
         "label_x": MATRIX_LABEL - 12,

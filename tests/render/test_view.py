@@ -8,10 +8,11 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
+from drupalscan.graph.display import apportion
 from drupalscan.inventory import model
 from drupalscan.render.htmlout import render_html
 from drupalscan.render.report import Report
-from drupalscan.render.view import LONG_TABLE, apportion, build_view, template_label, whole
+from drupalscan.render.view import LONG_TABLE, build_view, template_label, whole
 
 _SPAN = re.compile(r"^(?:(\d[\d,]*)–(\d[\d,]*)|0) h$")
 
@@ -106,7 +107,7 @@ def test_sums_hold_with_fractions_and_without_effort_items(example_report: Repor
         dataclasses.replace(f, effort_hours=model.Effort(low=0.2 + i % 3 / 10, high=1.45))
         for i, f in enumerate(example_report.findings)
     ]
-    plan = dataclasses.replace(example_report.plan, effort_items=[])
+    plan = dataclasses.replace(example_report.plan, effort_items=[], display=model.Display())
     _check_sums(build_view(dataclasses.replace(example_report, findings=findings, plan=plan)), 110)
 
 
