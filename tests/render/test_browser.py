@@ -105,7 +105,15 @@ class Tab:
         self.browser = browser
         self.target_id = target["id"]
         self.ws = websocket.create_connection(
-            target["webSocketDebuggerUrl"], timeout=20, suppress_origin=True
+            target["webSocketDebuggerUrl"],
+            timeout=20,
+            suppress_origin=True,
+            # DevTools listens on loopback: never through an http_proxy from the
+            # environment.  websocket-client reads http_no_proxy only when a proxy
+            # host is named, so one is named that loopback then bypasses.
+            http_proxy_host="proxy.invalid",
+            http_proxy_port=3128,
+            http_no_proxy=["127.0.0.1", "localhost"],
         )
         self.next_id = 0
         self.events: list[dict[str, Any]] = []
