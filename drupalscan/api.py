@@ -113,7 +113,7 @@ def scan(path: str, store: Store, options: ScanOptions | None = None) -> model.S
     """Inventory a local docroot (and its database or drush output)."""
     options = options or ScanOptions()
     from drupalscan.collect.codebase import ScanError
-    from drupalscan.collect.database import DatabaseError
+    from drupalscan.collect.dbsource import DatabaseError
     from drupalscan.collect.local import scan_local
     from drupalscan.rules.annotate import annotate_site
 
@@ -351,7 +351,7 @@ def _collector(
     """
     from drupalscan.collect.codebase import ScanError
     from drupalscan.collect.crawl import CrawlError, crawl_site
-    from drupalscan.collect.database import DatabaseError
+    from drupalscan.collect.dbsource import DatabaseError
     from drupalscan.collect.local import scan_local
     from drupalscan.collect.portfolio import SourceFailed
     from drupalscan.inventory.store import StoreError

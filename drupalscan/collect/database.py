@@ -1,53 +1,38 @@
 """Read the migration-relevant facts out of a Drupal 7 (or 6) database.
 
 The database knows what the codebase cannot: which modules are enabled, how
-much content each type holds, which text formats run PHP.  Three routes lead
-to it, and all share one reader (`_Reader`) through a tiny table-access
-interface (`TableSource`: ``tables``, ``columns``, ``count``, ``select``):
+much content each type holds, which text formats run PHP.  However the
+database is reached (SQLite, MySQL/MariaDB, PostgreSQL or a mysqldump file,
+all opened by `drupalscan.collect.dbsource`), one reader (`_Reader`) turns
+its tables into `DatabaseFacts`, so every route gives the same answer.
 
-* ``sqlite:///relative.sqlite`` or ``sqlite:////abs/path.sqlite`` - the
-  standard library, opened read-only (see `sqlite_path`);
-* ``mysql://user[:pass]@host[:port]/db`` - PyMySQL (``drupalscan[mysql]``);
-* ``pgsql://`` / ``postgres://`` / ``postgresql://`` - psycopg2
-  (``drupalscan[pgsql]``);
-* a path (or ``file://`` URL) to a ``mysqldump`` file, plain or gzipped, read
-  by `drupalscan.collect.sqldump` without any server.
+Only the tables and columns listed in `D7_TABLES` and `D6_TABLES` are read,
+whole columns at a time with the filtering done here.  Variables whose names
+look like credentials are never copied (`is_secret`).
 
-Only ``SELECT``s on a fixed list of tables are issued, always whole-column
-reads with the filtering done here, so the SQL stays trivially portable.  The
-password comes from the URL or an environment variable and never reaches a
-message: URLs are shown scrubbed (``mysql://user:***@host/db``).
+At some 700 lines this module is long on purpose: it is one reader of one
+schema, and the table list sits beside the code that reads each table so a
+change to either is seen with the other.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import sqlite3
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
-from urllib.request import pathname2url
+from typing import Any
 
-from drupalscan.collect import phpserial, sqldump
+from drupalscan.collect import phpserial
+from drupalscan.collect.dbsource import DatabaseError, TableSource, open_source
 from drupalscan.inventory.model import ContentType, Field, Vocabulary
 
 __all__ = [
-    "DatabaseError",
     "DatabaseFacts",
     "ExtensionState",
-    "TableSource",
-    "open_source",
+    "is_secret",
     "read_database",
-    "scrub_url",
 ]
-
-
-class DatabaseError(Exception):
-    """A database that cannot be read; the message is one line for the user."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,27 +88,6 @@ class DatabaseFacts:
     """Webform nodes; None when there is no webform table."""
     missing_tables: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-class TableSource(Protocol):
-    """The table access every route offers; table names are unprefixed."""
-
-    label: str
-
-    def tables(self) -> set[str]:
-        """Names of the site's tables."""
-
-    def columns(self, table: str) -> list[str]:
-        """Column names of ``table``."""
-
-    def count(self, table: str) -> int:
-        """Row count of ``table``."""
-
-    def select(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
-        """All rows of ``table``, projected on existing ``columns``."""
-
-    def close(self) -> None:
-        """Release the connection."""
 
 
 # Table -> columns the reader uses (None: only counted).  The dump route keeps
@@ -220,36 +184,12 @@ SETTINGS = (
 """Variables copied into ``settings`` (plus language_default as a langcode)."""
 
 _SECRET = re.compile(r"password|secret|token|key|salt|hash|pass$", re.I)
-_IDENT = re.compile(r"[A-Za-z0-9_]+")
 PHP_FILTER = "php_code"
 
 
 def is_secret(name: str) -> bool:
     """Whether a variable name may hold a credential and must never be copied."""
     return bool(_SECRET.search(name)) or name in ("drupal_private_key", "cron_key")
-
-
-def scrub_url(url: str) -> str:
-    """``url`` with any password replaced by ``***``, safe to show and log."""
-    if "://" not in url:
-        return url
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return url.split("://", 1)[0] + "://***"
-    if password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if ":" in host:
-        host = f"[{host}]"
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    netloc = f"{user}:***@{host}" + (f":{port}" if port else "")
-    return f"{parts.scheme}://{netloc}{parts.path}"
 
 
 def read_database(
@@ -260,279 +200,11 @@ def read_database(
     Raises `DatabaseError` with a one-line, password-free message when the
     database cannot be opened or is not a Drupal database.
     """
-    source = open_source(url, prefix=prefix, password_env=password_env)
+    source = open_source(url, ALL_TABLES, prefix=prefix, password_env=password_env)
     try:
         return _Reader(source).read()
     finally:
         source.close()
-
-
-def open_source(
-    url: str, prefix: str = "", password_env: str = "DRUPALSCAN_DB_PASSWORD"
-) -> TableSource:
-    """Open the table source a URL names (see the module docstring)."""
-    if prefix and not _IDENT.fullmatch(prefix):
-        raise DatabaseError(f"invalid table prefix {prefix!r}: letters, digits and _ only")
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    if scheme in ("mysql", "mysqli", "mariadb"):
-        return _connect_mysql(url, prefix, password_env)
-    if scheme in ("pgsql", "postgres", "postgresql"):
-        return _connect_pgsql(url, prefix, password_env)
-    if scheme == "sqlite":
-        return _open_sqlite(sqlite_path(url), prefix)
-    if scheme == "file":
-        return _open_file(Path(unquote(urlsplit(url).path)), prefix)
-    if scheme:
-        raise DatabaseError(
-            f"unsupported database URL scheme {scheme!r} in {scrub_url(url)}: "
-            "use sqlite://, mysql://, pgsql:// or a path to a .sql/.sql.gz dump"
-        )
-    return _open_file(Path(url), prefix)
-
-
-def sqlite_path(url: str) -> Path:
-    """The file a ``sqlite://`` URL names, following SQLAlchemy's convention.
-
-    ``sqlite:///relative.sqlite`` is relative to the current directory and
-    ``sqlite:////abs/path.sqlite`` absolute.  Earlier drupalscan versions read
-    three slashes as absolute, so ``sqlite:///abs/path.sqlite`` still works:
-    the relative reading wins when that file exists, else the absolute one;
-    when neither exists the error names both.
-    """
-    rest = unquote(url.split("://", 1)[1])
-    if rest.startswith("//"):
-        return Path("/" + rest.lstrip("/"))
-    if not rest.startswith("/"):
-        return Path(rest)  # sqlite://name.sqlite: no host part, read as relative
-    relative, absolute = Path(rest[1:]), Path(rest)
-    if relative.is_file() or not absolute.is_file():
-        if not relative.is_file():
-            raise DatabaseError(
-                f"cannot open SQLite database {scrub_url(url)}: no such file, neither "
-                f"{relative} (relative to {Path.cwd()}) nor {absolute}"
-            )
-        return relative
-    return absolute
-
-
-def _open_file(path: Path, prefix: str) -> TableSource:
-    """A plain path: a SQLite file (sniffed by its header) or a mysqldump."""
-    if not path.is_file():
-        raise DatabaseError(f"cannot read {path}: no such file")
-    try:
-        with path.open("rb") as probe:
-            head = probe.read(16)
-    except OSError as exc:
-        raise DatabaseError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if head.startswith(b"SQLite format 3\0"):
-        return _open_sqlite(path, prefix)
-    try:
-        dump = sqldump.read_dump(path, ALL_TABLES, prefix)
-    except sqldump.SqlDumpError as exc:
-        raise DatabaseError(f"{path} is not a readable SQL dump: {exc}") from None
-    return dump
-
-
-def _open_sqlite(path: Path, prefix: str) -> TableSource:
-    if not path.is_file():
-        raise DatabaseError(f"cannot open SQLite database {path}: no such file")
-    uri = f"file:{pathname2url(str(path.resolve()))}?mode=ro"
-    try:
-        conn = sqlite3.connect(uri, uri=True)
-        conn.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"{path} is not a readable SQLite database: {exc}") from None
-    return _SqlSource(
-        conn,
-        label=str(path),
-        prefix=prefix,
-        quote='"',
-        errors=(sqlite3.Error,),
-        list_tables="SELECT name FROM sqlite_master WHERE type = 'table'",
-    )
-
-
-def _credentials(url: str, password_env: str, default_port: int) -> dict[str, Any]:
-    """Split a server URL; the password comes from the URL, else the env var."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port or default_port
-    except ValueError:
-        raise DatabaseError(f"malformed database URL {scrub_url(url)}") from None
-    database = unquote(parts.path.lstrip("/"))
-    if not parts.hostname or not database:
-        raise DatabaseError(f"database URL {scrub_url(url)} needs a host and a database name")
-    password = unquote(parts.password) if parts.password is not None else None
-    if password is None:
-        password = os.environ.get(password_env) or None
-    return {
-        "host": parts.hostname,
-        "port": port,
-        "user": unquote(parts.username) if parts.username else None,
-        "password": password,
-        "database": database,
-    }
-
-
-def _connect_failed(url: str, exc: BaseException, password: str | None) -> DatabaseError:
-    """A connection error message with the password scrubbed, just in case."""
-    detail = " ".join(str(exc).split())
-    if password:
-        detail = detail.replace(password, "***")
-    return DatabaseError(f"cannot connect to {scrub_url(url)}: {detail}")
-
-
-def _connect_mysql(url: str, prefix: str, password_env: str) -> TableSource:
-    try:
-        import pymysql  # type: ignore[import-untyped]
-    except ImportError:
-        raise DatabaseError(
-            "reading MySQL/MariaDB databases needs PyMySQL: pip install drupalscan[mysql]"
-        ) from None
-    cred = _credentials(url, password_env, 3306)
-    try:
-        conn = pymysql.connect(
-            host=cred["host"],
-            port=cred["port"],
-            user=cred["user"] or "root",
-            password=cred["password"] or "",
-            database=cred["database"],
-            charset="utf8mb4",
-            connect_timeout=10,
-        )
-    except pymysql.Error as exc:
-        raise _connect_failed(url, exc, cred["password"]) from None
-    try:
-        with conn.cursor() as cur:
-            # Belt and braces: the reader only SELECTs, the server enforces it.
-            cur.execute("SET SESSION TRANSACTION READ ONLY")
-    except pymysql.Error:
-        pass  # servers too old for read-only transactions
-    return _SqlSource(
-        conn,
-        label=scrub_url(url),
-        prefix=prefix,
-        quote="`",
-        errors=(pymysql.Error,),
-        list_tables="SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = DATABASE()",
-    )
-
-
-def _connect_pgsql(url: str, prefix: str, password_env: str) -> TableSource:
-    try:
-        import psycopg2  # type: ignore[import-untyped]
-    except ImportError:
-        raise DatabaseError(
-            "reading PostgreSQL databases needs psycopg2: pip install drupalscan[pgsql]"
-        ) from None
-    cred = _credentials(url, password_env, 5432)
-    kwargs = {
-        "host": cred["host"],
-        "port": cred["port"],
-        "dbname": cred["database"],
-        "connect_timeout": 10,
-    }
-    if cred["user"]:
-        kwargs["user"] = cred["user"]
-    if cred["password"]:
-        kwargs["password"] = cred["password"]
-    try:
-        conn = psycopg2.connect(**kwargs)
-        conn.set_session(readonly=True, autocommit=True)
-    except psycopg2.Error as exc:
-        raise _connect_failed(url, exc, cred["password"]) from None
-    return _SqlSource(
-        conn,
-        label=scrub_url(url),
-        prefix=prefix,
-        quote='"',
-        errors=(psycopg2.Error,),
-        list_tables="SELECT table_name FROM information_schema.tables "
-        "WHERE table_schema = ANY (current_schemas(false))",
-    )
-
-
-class _SqlSource:
-    """`TableSource` over a DB-API connection (sqlite3, PyMySQL, psycopg2)."""
-
-    def __init__(
-        self,
-        conn: Any,
-        *,
-        label: str,
-        prefix: str,
-        quote: str,
-        errors: tuple[type[BaseException], ...],
-        list_tables: str,
-    ) -> None:
-        self.conn = conn
-        self.label = label
-        self.prefix = prefix
-        self.quote = quote
-        self.errors = errors
-        self.list_tables = list_tables
-        self._tables: set[str] | None = None
-        self._columns: dict[str, list[str]] = {}
-
-    def _run(self, sql: str) -> tuple[list[tuple[Any, ...]], list[str]]:
-        """Run one statement; driver errors become a `DatabaseError`."""
-        try:
-            cur = self.conn.cursor()
-            try:
-                cur.execute(sql)
-                names = [d[0] for d in cur.description or ()]
-                rows = [tuple(_plain(v) for v in row) for row in cur.fetchall()]
-            finally:
-                cur.close()
-        except self.errors as exc:
-            detail = " ".join(str(exc).split())
-            raise DatabaseError(f"reading {self.label} failed: {detail}") from None
-        return rows, names
-
-    def _name(self, table: str) -> str:
-        full = self.prefix + table
-        if not _IDENT.fullmatch(full):
-            raise DatabaseError(f"invalid table name {full!r}")
-        return f"{self.quote}{full}{self.quote}"
-
-    def tables(self) -> set[str]:
-        if self._tables is None:
-            rows, _ = self._run(self.list_tables)
-            names = {str(r[0]) for r in rows}
-            self._tables = {n[len(self.prefix) :] for n in names if n.startswith(self.prefix)}
-        return self._tables
-
-    def columns(self, table: str) -> list[str]:
-        if table not in self._columns:
-            _, names = self._run(f"SELECT * FROM {self._name(table)} LIMIT 0")
-            self._columns[table] = [str(n) for n in names]
-        return list(self._columns[table])
-
-    def count(self, table: str) -> int:
-        rows, _ = self._run(f"SELECT COUNT(*) FROM {self._name(table)}")
-        return int(rows[0][0])
-
-    def select(self, table: str, columns: Sequence[str]) -> list[tuple[Any, ...]]:
-        for c in columns:
-            if not _IDENT.fullmatch(c):
-                raise DatabaseError(f"invalid column name {c!r}")
-        cols = ", ".join(f"{self.quote}{c}{self.quote}" for c in columns)
-        rows, _ = self._run(f"SELECT {cols} FROM {self._name(table)}")
-        return rows
-
-    def close(self) -> None:
-        try:
-            self.conn.close()
-        except self.errors:
-            pass
-
-
-def _plain(value: Any) -> Any:
-    """psycopg2 returns bytea as memoryview; everything else is already plain."""
-    if isinstance(value, memoryview):
-        return value.tobytes()
-    return value
 
 
 def _text(value: Any) -> str:

@@ -16,7 +16,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from drupalscan.collect.database import DatabaseError, ExtensionState, is_secret
+from drupalscan.collect.database import ExtensionState, is_secret
+from drupalscan.collect.dbsource import DatabaseError
 
 __all__ = ["drush_status", "read_drush"]
 

@@ -15,13 +15,8 @@ from typing import Any
 
 import pytest
 
-from drupalscan.collect.database import (
-    DatabaseError,
-    DatabaseFacts,
-    is_secret,
-    read_database,
-    scrub_url,
-)
+from drupalscan.collect.database import DatabaseFacts, is_secret, read_database
+from drupalscan.collect.dbsource import DatabaseError, scrub_url
 
 from .test_phpserial import php_serialize
 

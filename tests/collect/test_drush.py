@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from drupalscan.collect.database import DatabaseError
+from drupalscan.collect.dbsource import DatabaseError
 from drupalscan.collect.drush import drush_status, read_drush
 
 PM_LIST = Path(__file__).parents[2] / "fixtures" / "northwind" / "pm-list.json"
