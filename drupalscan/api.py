@@ -98,7 +98,8 @@ def kb_refresh(
             results.append(RefreshResult(got.project, "unchanged", [], str(exc)))
             continue
         history["project"] = history["project"] or got.project
-        entry = to_project_entry(history, bundled.get(got.project))
+        today = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+        entry = to_project_entry(history, bundled.get(got.project), refreshed=today)
         store.put_kb(got.project, entry)
         results.append(RefreshResult(got.project, entry["status"], list(entry["d8_majors"])))
     if all(r.error for r in results):
@@ -413,10 +414,23 @@ def check(
     """Run the rules over the stored inventory."""
     from drupalscan.rules.engine import run_checks
 
-    inventory = store.inventory()
+    kb = kb_with_cache(store)
+    sites = current_sites(store, kb)
     if site_ids:
-        inventory = model.Inventory(sites=[s for s in inventory.sites if s.id in site_ids])
-    return run_checks(inventory, rules_for(settings), kb_with_cache(store), settings)
+        sites = [s for s in sites if s.id in site_ids]
+    return run_checks(model.Inventory(sites=sites), rules_for(settings), kb, settings)
+
+
+def current_sites(store: Store, kb: KnowledgeBase) -> list[model.Site]:
+    """The stored sites with each module's verdict as the knowledge base gives it now.
+
+    Verdicts are stored at collection time; a `kb refresh` since, or a newer
+    drupalscan with newer bundled data, must change the report without
+    collecting the sites again.
+    """
+    from drupalscan.rules.annotate import annotate_site
+
+    return [annotate_site(site, kb) for site in store.sites()]
 
 
 def build_report(
@@ -429,17 +443,18 @@ def build_report(
     from drupalscan.graph.plan import plan as make_plan
     from drupalscan.graph.plan import redirect_map
     from drupalscan.render.report import Report
-    from drupalscan.rules.engine import select_rules
+    from drupalscan.rules.engine import run_checks, select_rules
 
     settings = settings or Settings()
-    sites = store.sites()
+    kb = kb_with_cache(store)
+    sites = current_sites(store, kb)
     if not sites:
         raise UsageError(
             f"the store {store.path} holds no site yet; "
             "give sources to `drupalscan plan`, or run `scan`/`crawl` first"
         )
-    findings = check(store, settings)
-    plan = make_plan(sites, findings, settings, kb=kb_with_cache(store))
+    findings = run_checks(model.Inventory(sites=sites), rules_for(settings), kb, settings)
+    plan = make_plan(sites, findings, settings, kb=kb)
     redirects = [
         r
         for s in sites

@@ -24,6 +24,8 @@ from drupalscan.config import (
     DEFAULT_STORE,
     MAX_REQUESTS,
     SITES_AT_ONCE,
+    TARGET_CORE,
+    TARGET_CORES,
     Cli,
     ConfigError,
     CrawlOptions,
@@ -66,12 +68,15 @@ class Ctx:
             )
         return Store(self.store_path)
 
-    def settings(self, rule_dirs: tuple[str, ...] = ()) -> Settings:
-        """drupalscan.toml (explicit --config or ./drupalscan.toml), plus --rules folders."""
+    def settings(self, rule_dirs: tuple[str, ...] = (), core: int | None = None) -> Settings:
+        """drupalscan.toml (explicit --config or ./drupalscan.toml), plus --rules
+        folders and the --core target, which wins over the file's."""
         settings = load_settings(self.config, store=self.store_path)
         if rule_dirs:
             extra = tuple(str(Path(d).resolve()) for d in rule_dirs)
             settings = model.replace(settings, rule_paths=(*settings.rule_paths, *extra))
+        if core is not None:
+            settings = model.replace(settings, target_core=core)
         return settings
 
     def progress(self) -> Any:
@@ -288,6 +293,18 @@ def rules_option(func: F) -> F:
     )(func)
 
 
+def core_option(func: F) -> F:
+    """--core 10|11: the Drupal major the target site runs."""
+    return click.option(
+        "--core",
+        type=click.Choice([str(c) for c in TARGET_CORES]),
+        default=None,
+        callback=lambda _ctx, _param, value: int(value) if value else None,
+        help=f"Drupal major of the target site (default {TARGET_CORE}, or [target] core in "
+        "drupalscan.toml); a module release counts only if it runs on it.",
+    )(func)
+
+
 def default_output(fmt: str) -> Path:
     """``drupalscan-report`` plus the format's extension (a folder for csv)."""
     from drupalscan.render.registry import formatter
@@ -364,6 +381,7 @@ def crawl(obj: Ctx, /, urls: tuple[str, ...], as_json: bool, **kw: Any) -> None:
     help="Exit 1 when a finding is at least this severe.",
 )
 @rules_option
+@core_option
 @click.pass_obj
 @handle_errors
 def check(
@@ -373,11 +391,12 @@ def check(
     ignore: tuple[str, ...],
     fail_on: str | None,
     rule_dirs: tuple[str, ...],
+    core: int | None,
 ) -> None:
     """Run the rules over the stored inventory and print findings."""
     from drupalscan.inventory.model import SEVERITIES
 
-    settings = _with_selection(obj.settings(rule_dirs), select, ignore)
+    settings = _with_selection(obj.settings(rule_dirs, core), select, ignore)
     with obj.open_store(must_exist=True) as store:
         if not store.sites():
             raise UsageError(
@@ -426,9 +445,14 @@ def _with_selection(
 
 
 def _write_report(
-    obj: Ctx, store: Store, fmt: str, output: str | None, rule_dirs: tuple[str, ...] = ()
+    obj: Ctx,
+    store: Store,
+    fmt: str,
+    output: str | None,
+    rule_dirs: tuple[str, ...] = (),
+    core: int | None = None,
 ) -> list[Path]:
-    settings = _with_selection(obj.settings(rule_dirs), (), ())
+    settings = _with_selection(obj.settings(rule_dirs, core), (), ())
     out = Path(output) if output else default_output(fmt)
     if not out.parent.exists():  # say so before the (slow) checks and plan
         raise UsageError(f"cannot write {out}: folder {out.parent} does not exist")
@@ -461,6 +485,7 @@ def _write_report(
 )
 @output_options
 @rules_option
+@core_option
 @scan_options
 @crawl_options
 @click.pass_obj
@@ -475,6 +500,7 @@ def plan(
     output: str | None,
     fmt: str,
     rule_dirs: tuple[str, ...],
+    core: int | None,
     **kw: Any,
 ) -> None:
     """Collect SOURCES (URLs or docroots) not yet stored, check, plan and write the report.
@@ -490,7 +516,7 @@ def plan(
         raise UsageError(
             "--db/--drush apply to one docroot; scan several docroots with `drupalscan scan` first"
         )
-    _with_selection(obj.settings(rule_dirs), (), ())  # broken config or rules fail now
+    _with_selection(obj.settings(rule_dirs, core), (), ())  # broken config or rules fail now
     options = build_crawl_options(kw)
     failures: list[Failure] = []
     with obj.open_store(must_exist=not items) as store:
@@ -506,7 +532,7 @@ def plan(
                 failures=failures,
             )
             _report_failures(failures, all_failed=not sites)
-        written = _write_report(obj, store, fmt, output, rule_dirs)
+        written = _write_report(obj, store, fmt, output, rule_dirs, core)
     for path in written:
         click.echo(str(path))
 
@@ -540,16 +566,24 @@ def _report_failures(failures: list[Failure], *, all_failed: bool) -> None:
 @main.command()
 @output_options
 @rules_option
+@core_option
 @click.option(
     "--pdf", is_flag=True, help="Write a PDF (same as --format pdf; needs drupalscan[pdf])."
 )
 @click.pass_obj
 @handle_errors
-def report(obj: Ctx, output: str | None, fmt: str, rule_dirs: tuple[str, ...], pdf: bool) -> None:
+def report(
+    obj: Ctx,
+    output: str | None,
+    fmt: str,
+    rule_dirs: tuple[str, ...],
+    core: int | None,
+    pdf: bool,
+) -> None:
     """Re-render the report from the store, without collecting anything."""
     fmt = "pdf" if pdf else fmt
     with obj.open_store(must_exist=True) as store:
-        written = _write_report(obj, store, fmt, output, rule_dirs)
+        written = _write_report(obj, store, fmt, output, rule_dirs, core)
     for path in written:
         click.echo(str(path))
 
@@ -636,19 +670,74 @@ def kb_refresh(obj: Ctx, projects: tuple[str, ...], base: str | None, timeout: f
     click.echo(f"{done} of {len(results)} project(s) refreshed", err=True)
 
 
+@kb.command("audit")
+@click.option("--json", "as_json", is_flag=True, help="Print coverage and gaps as JSON.")
+@click.option(
+    "--limit",
+    type=click.IntRange(0),
+    default=50,
+    show_default=True,
+    help="Gaps listed per kind, most used first (0: all).",
+)
+@core_option
+@click.pass_obj
+@handle_errors
+def kb_audit(obj: Ctx, as_json: bool, limit: int, core: int | None) -> None:
+    """How much of the Drupal 7 usage ranking the knowledge base answers, and the gaps.
+
+    Counts, for the most used projects and themes, those with a sourced
+    status and those whose answer holds on the target's Drupal major, then
+    lists the ranked names still without an answer.
+    """
+    from drupalscan.kb.audit import audit
+
+    target = obj.settings(core=core).target_core
+    with obj.open_store() as store:
+        result = audit(api.kb_with_cache(store), target)
+    if as_json:
+        click.echo(io.dumps(result))
+        return
+    click.echo(f"Knowledge base data as of {result.data_as_of}; target Drupal {target}.")
+    for band in result.bands:
+        click.echo(
+            f"  top {band.top:>4} {band.kind}s: {band.known:>4} of {band.size} with a sourced "
+            f"status ({band.percent:.0f} %), {band.for_target} answered for Drupal {target}"
+        )
+    for kind in ("module", "theme"):
+        gaps = [g for g in result.gaps if g.kind == kind]
+        if not gaps:
+            continue
+        shown = gaps if limit == 0 else gaps[:limit]
+        click.echo(f"{len(gaps)} ranked {kind}s without an answer for Drupal {target}:")
+        for gap in shown:
+            what = (
+                "unknown"
+                if gap.status == "unknown"
+                else f"{gap.status}, releases for Drupal "
+                + (", ".join(str(m) for m in gap.majors) or "no stated major")
+            )
+            click.echo(f"  {gap.rank:>5}  {gap.name:32} {what}")
+        if len(shown) < len(gaps):
+            click.echo(f"  ... {len(gaps) - len(shown)} more (--limit 0 lists all)")
+
+
 @kb.command("show")
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print the entry as JSON.")
+@core_option
 @click.pass_obj
 @handle_errors
-def kb_show(obj: Ctx, name: str, as_json: bool) -> None:
-    """What the knowledge base says about one module or project."""
+def kb_show(obj: Ctx, name: str, as_json: bool, core: int | None) -> None:
+    """What the knowledge base says about one module or project, and where from."""
     name = name.strip().lower()  # machine names are lower case
+    target = obj.settings(core=core).target_core
     with obj.open_store() as store:
         kbase = api.kb_with_cache(store)
         cached = store.kb_entries()
     verdict = kbase.verdict(name)
     project = kbase.project_for_module(name) or name
+    found = kbase.project(project)
+    newest = found.newest_release if found else None
     refreshed = cached.get(project)
     entry = {
         "module": name,
@@ -656,8 +745,22 @@ def kb_show(obj: Ctx, name: str, as_json: bool) -> None:
         "status": verdict.status,
         "replacement": verdict.replacement,
         "d8_majors": list(verdict.d8_majors),
+        "newest_release": (
+            {
+                "version": newest.version,
+                "majors": list(newest.majors),
+                "seen": newest.seen,
+                "source": newest.source,
+            }
+            if newest
+            else None
+        ),
+        "target_core": target,
+        "release_for_target": target in verdict.d8_majors,
+        "usage_rank": kbase.usage_rank(project),
         "note": verdict.note,
         "source": verdict.source,
+        "sources": list(found.sources) if found else [],
         "refreshed_at": (
             dt.datetime.fromtimestamp(refreshed[1], dt.UTC).isoformat(timespec="seconds")
             if refreshed
@@ -668,14 +771,30 @@ def kb_show(obj: Ctx, name: str, as_json: bool) -> None:
         click.echo(json.dumps(entry, indent=2))
         return
     majors = ", ".join(f"Drupal {m}" for m in verdict.d8_majors) or "none known"
-    click.echo(f"{name}  (project {entry['project'] or name})")
+    rank = entry["usage_rank"]
+    click.echo(
+        f"{name}  (project {entry['project'] or name}"
+        + (f", Drupal 7 usage rank {rank}" if rank else "")
+        + ")"
+    )
     click.echo(f"  status:      {verdict.status}")
     if verdict.replacement:
         click.echo(f"  replacement: {verdict.replacement}")
     click.echo(f"  releases:    {majors}")
+    if newest:
+        on = ", ".join(str(m) for m in newest.majors) or "core not stated"
+        seen = f", seen {newest.seen}" if newest.seen else ""
+        click.echo(f"  newest:      {newest.version} (Drupal {on}{seen})")
+    if verdict.status == "has_release":
+        answer = "yes" if entry["release_for_target"] else "none known"
+        click.echo(f"  Drupal {target}:   {answer}")
     if verdict.note:
         click.echo(f"  note:        {verdict.note}")
     click.echo(f"  source:      {verdict.source}")
+    for extra in found.sources[1:] if found else ():
+        where = " ".join(str(extra.get(k, "")) for k in ("repo", "path") if extra.get(k))
+        ref = str(extra.get("commit", ""))[:10] or str(extra.get("branch", ""))
+        click.echo(f"               {where}" + (f"@{ref}" if ref else ""))
     if entry["refreshed_at"]:
         click.echo(f"  refreshed:   {entry['refreshed_at']}")
     if verdict.status == "unknown":

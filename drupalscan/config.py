@@ -221,6 +221,13 @@ MAX_REQUESTS = 16
 """HTTP requests in flight across all the crawls of a portfolio run."""
 
 
+TARGET_CORES = (10, 11)
+"""Drupal majors a new site may target; the supported ones at the time of writing."""
+
+TARGET_CORE = 11
+"""The default target: the newest major, so a plan does not start on a shorter runway."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Everything a run may be told, with documented defaults."""
@@ -236,6 +243,9 @@ class Settings:
     effort: dict[str, dict[str, float]] = field(default_factory=dict)
     rule_paths: tuple[str, ...] = ()
     """Folders of the agency's own rules, loaded beside the shipped ones."""
+    target_core: int = TARGET_CORE
+    """Drupal major of the target site (``[target] core``, ``--core``): a module
+    release counts as an answer only if it runs on this major."""
     source: str = ""
     """The file these settings came from, if any."""
 
@@ -273,6 +283,11 @@ def load_settings(path: str | Path | None = None, *, store: str | Path | None = 
     cost = _table(data, "cost", path)
     rules = _table(data, "rules", path)
     effort = _table(data, "effort", path)
+    target = _table(data, "target", path)
+    core = target.get("core", TARGET_CORE)
+    if core not in TARGET_CORES or isinstance(core, bool):
+        choices = " or ".join(str(c) for c in TARGET_CORES)
+        raise ConfigError(f"{path}: [target] core must be {choices}, not {core!r}")
     for key in ("select", "ignore", "paths"):
         value = rules.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -303,6 +318,7 @@ def load_settings(path: str | Path | None = None, *, store: str | Path | None = 
                 str(k): {"low": float(v["low"]), "high": float(v["high"])}
                 for k, v in effort.items()
             },
+            target_core=int(core),
             source=str(path),
         )
     except (TypeError, ValueError, KeyError, AttributeError) as exc:

@@ -38,8 +38,9 @@ BRANCHES = ("8.9.x", "9.5.x", "10.6.x", "11.x")
 D8_BRANCH_ORDER = ("8.9.x", "9.5.x", "10.0.x", "10.6.x", "11.0.x", "11.x", "main")
 """Core branches of d8plus-core-modules.json, oldest first."""
 
-KNOWN_MAJORS = (8, 9, 10, 11, 12)
-"""Drupal majors a constraint may name; open-ended constraints stop here."""
+KNOWN_MAJORS = (8, 9, 10, 11)
+"""Drupal majors released when the evidence was gathered (its newest lock runs
+11.4); an open-ended constraint (``>=9``) is not evidence for a later one."""
 
 USAGE_SOURCE = {
     "repo": "https://github.com/SamJoan/droopescan",
@@ -76,6 +77,14 @@ PRIMARY_FACTS: dict[str, tuple[str, ...]] = {
 }
 """Which fact a verdict rests on, so that source is cited first."""
 
+TOP_THEMES = 300
+"""Themes that get a verdict: the most used, as issue 13 asks."""
+
+MAX_SOURCES = 6
+"""Sources kept per project: the one the verdict rests on first, then the
+newest release's, then others. Popular projects are in dozens of lock files;
+listing them all would triple the bundle and tell a reader nothing more."""
+
 TOP_PROJECTS = 300
 """Minimum coverage: the most used Drupal 7 projects always get an entry."""
 
@@ -85,6 +94,23 @@ TOP_PROJECTS = 300
 # which would make it has_release; but the D8+ project is a packaging tool for
 # core's configuration management, not a port of what D7 sites use it for.
 PROJECT_OVERRIDES: dict[str, dict[str, Any]] = {
+    # The lock files show a contrib "ckeditor" project for Drupal 9-10: that is
+    # core's CKEditor 4 module, moved out when 10.0 dropped it. A Drupal 7
+    # site's editor goes to core's CKEditor 5 (in core since 9.3), which wins.
+    "ckeditor": {
+        "status": "in_core",
+        "replacement": "ckeditor5 (core)",
+        "note_extra": (
+            "Drupal 10+ core edits text with CKEditor 5 (modules ckeditor5 and editor); "
+            "the contrib ckeditor project seen in Drupal 9-10 sites only keeps "
+            "CKEditor 4 alive and is not a target for a new site."
+        ),
+        "source": {
+            "repo": "https://github.com/drupal/core",
+            "path": "modules/ckeditor5/ckeditor5.info.yml",
+            "commit": "401b0999cdb9e2ee91b7ec0c73acb254ad184c1f",
+        },
+    },
     "features": {
         "status": "replaced",
         "replacement": "configuration management (core)",
@@ -479,7 +505,7 @@ def constraint_majors(constraint: str | None) -> set[int]:
             majors.update(k for k in KNOWN_MAJORS if k >= major)
         else:
             majors.add(major)
-    return {m for m in majors if m >= 8}
+    return {m for m in majors if m in KNOWN_MAJORS}
 
 
 def version_key(version: str) -> tuple[int, ...]:
@@ -707,6 +733,9 @@ def fact_signals(facts: list[dict[str, Any]]) -> dict[str, Any]:
         "by_type": {},
         "seen": [],
         "untagged_8x": False,
+        "dev_branch": None,
+        "dev_source": None,
+        "releases": [],
     }
     newest_state_rank = -1
     for fact in facts:
@@ -730,12 +759,26 @@ def fact_signals(facts: list[dict[str, Any]]) -> dict[str, Any]:
                     tuple(sorted(majors)),
                 )
             )
+            sig["releases"].append(
+                {
+                    "version": str(v.get("drupal_version") or v.get("version") or "?"),
+                    "majors": sorted(majors),
+                    "seen": str(v.get("seen_date") or src.get("commit_date") or "")[:10] or None,
+                    "source": source,
+                }
+            )
         elif t == "d8plus_release_in_distribution_composer_json":
             majors = constraint_majors(v.get("with_drupal_core_recommended"))
             sig["majors"] |= majors
             sig["release_seen"] = True
             sig["d11_lock"] = True
             sig["seen"].append(("dist", str(v.get("pinned_version") or "?"), tuple(sorted(majors))))
+        elif t == "d8plus_dev_branch_in_composer_lock":
+            # A dev checkout shows a Drupal 8+ branch, not a release; it is
+            # cited only when nothing better is known (see decide).
+            sig["dev_branch"] = sig["dev_branch"] or str(v.get("version") or "dev")
+            sig["dev_source"] = sig["dev_source"] or source
+            continue
         elif t == "replacement_release_in_composer_lock":
             sig["replacement_majors"] |= constraint_majors(v.get("requires_drupal_core"))
         elif t == "drupal_org_git_mirror_branches_tags":
@@ -784,10 +827,12 @@ def merge_signals(parts: list[dict[str, Any]]) -> dict[str, Any]:
         for key in ("release_seen", "d11_lock"):
             sig[key] = sig[key] or other[key]
         sig["seen"] = sig["seen"] + other["seen"]
+        sig["releases"] = sig["releases"] + other["releases"]
         sig["sources"] = sig["sources"] + other["sources"]
         sig["by_type"] = {**other["by_type"], **sig["by_type"]}
         sig["contrib_state"] = sig["contrib_state"] + other["contrib_state"]
-        for key in ("moved", "core_state", "contrib_migration", "ama_vetted"):
+        firsts = ("moved", "core_state", "contrib_migration", "ama_vetted")
+        for key in (*firsts, "dev_branch", "dev_source"):
             if sig[key] is None:
                 sig[key] = other[key]
         if not sig["replaced_by"]:
@@ -817,6 +862,33 @@ def apply_curated(name: str, sig: dict[str, Any]) -> dict[str, Any]:
     return sig
 
 
+def release_key(version: str) -> tuple[int, ...]:
+    """Order drupal.org release names old to new: ``8.x-1.10`` < ``2.0.3``.
+
+    The ``8.x-`` prefix is the core line, not part of the project version;
+    a pre-release sorts below its release (``2.0.0-beta3`` < ``2.0.0``).
+    """
+    base, _, pre = version.removeprefix("8.x-").partition("-")
+    numbers = [int(x) for x in re.findall(r"\d+", base)][:3]
+    numbers += [0] * (3 - len(numbers))
+    stage = 9
+    if pre:
+        m = re.match(r"(alpha|beta|rc)(\d*)", pre)
+        stage = {"alpha": 1, "beta": 2, "rc": 3}[m.group(1)] if m else 0
+        numbers += [stage, int(m.group(2) or 0) if m else 0]
+    else:
+        numbers += [stage, 0]
+    return tuple(numbers)
+
+
+def newest_release(releases: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest Drupal 8+ release the data shows, with its majors and source."""
+    if not releases:
+        return None
+    best = max(releases, key=lambda r: (release_key(r["version"]), r["seen"] or ""))
+    return {k: best[k] for k in ("version", "majors", "seen", "source") if best.get(k)}
+
+
 def release_text(sig: dict[str, Any]) -> str:
     """Which Drupal 8+ releases the data shows, and for which core majors.
 
@@ -827,10 +899,10 @@ def release_text(sig: dict[str, Any]) -> str:
     parts: list[str] = []
     locks = [s for s in sig["seen"] if s[0] == "lock"]
     if locks:
-        newest = max(locks, key=lambda s: version_key(s[1]))
+        newest = max(locks, key=lambda s: release_key(s[1]))
         majors = sorted({m for s in locks for m in s[2]})
         parts.append(
-            f"{newest[1]} in Drupal 11 sites' composer.lock"
+            f"{newest[1]} in real Drupal 9-11 sites' composer.lock files"
             + (f", for core {', '.join(map(str, majors))}" if majors else "")
         )
     for kind, version, majors, *_ in sig["seen"]:
@@ -897,6 +969,7 @@ def decide(name: str, sig: dict[str, Any]) -> dict[str, Any]:
     notes: list[str] = []
     replacement = None
     replacements: list[str] = []
+    primary: dict[str, str] | None = None
     ama_verdict = AMA_VERDICTS.get(name)
     if sig["replaced_by"]:
         status = "replaced"
@@ -972,9 +1045,20 @@ def decide(name: str, sig: dict[str, Any]) -> dict[str, Any]:
             notes.append("Acquia Migrate Accelerate lists it as vetted but states no path")
         if sig["untagged_8x"]:
             notes.append("a 2011-2018 git mirror has an 8.x branch but no 8.x tag")
+        if sig["dev_branch"]:
+            notes.append(
+                f"a real Drupal 9-11 site installs its development branch ({sig['dev_branch']}), "
+                "but no tagged release is seen"
+            )
+            primary = sig["dev_source"]
 
-    primary = None
-    if ama_verdict and status in ("unknown", "has_release") and not sig["replaced_by"]:
+    # An AMA remark without a verdict ("unknown") does not undo a release seen.
+    if (
+        ama_verdict
+        and status in ("unknown", "has_release")
+        and not sig["replaced_by"]
+        and not (ama_verdict["status"] == "unknown" and status == "has_release")
+    ):
         status = ama_verdict["status"]
         replacement = ama_verdict.get("replacement")
         replacements = [replacement] if replacement else []
@@ -987,6 +1071,8 @@ def decide(name: str, sig: dict[str, Any]) -> dict[str, Any]:
         else:
             notes = [note[:1].upper() + note[1:]]
         primary = sig["by_type"].get(AMA_KEY)
+    elif ama_verdict and ama_verdict["status"] == "unknown":
+        notes.append(ama_verdict["note"])
 
     override = PROJECT_OVERRIDES.get(name)
     if override:
@@ -994,7 +1080,7 @@ def decide(name: str, sig: dict[str, Any]) -> dict[str, Any]:
         replacement = override["replacement"]
         replacements = [replacement]
         notes = [override["note_extra"]]
-        sig["sources"] = sig["sources"] + [MAINTAINER_SOURCE]
+        sig["sources"] = sig["sources"] + [override.get("source", MAINTAINER_SOURCE)]
     if status == "obsolete" and replacement:
         replacements = [replacement]
 
@@ -1015,7 +1101,7 @@ def decide(name: str, sig: dict[str, Any]) -> dict[str, Any]:
         migration_path = True
     if "security_risk" in sig["ama"]:
         notes.append("flagged as a security risk")
-    note = "; ".join(notes) + "."
+    note = "; ".join(notes).rstrip(".") + "."
     if primary is None:
         for fact_type in PRIMARY_FACTS[status]:
             primary = sig["by_type"].get(fact_type)
@@ -1025,16 +1111,58 @@ def decide(name: str, sig: dict[str, Any]) -> dict[str, Any]:
         primary = {**REVIEW_SOURCE, "url": sig["review"]["url"]}
         sig["sources"] = sig["sources"] + [primary]
     if override:
-        primary = MAINTAINER_SOURCE
+        primary = override.get("source", MAINTAINER_SOURCE)
     return {
         "primary_source": primary,
         "status": status,
         "replacement": replacement,
         "replacements": replacements,
         "d8_majors": sorted(sig["majors"]),
+        "newest_release": newest_release(sig["releases"]) if status == "has_release" else None,
         "migration_path": migration_path,
         "note": note,
     }
+
+
+def composer_evidence(data: Path) -> dict[str, list[dict[str, Any]]]:
+    """Facts from real Drupal 9-11 sites' composer.lock files, per drupal.org project.
+
+    Each locked version becomes one fact in the shape of contrib-d7.json's
+    ``d8plus_release_in_composer_lock`` (dev checkouts get their own type:
+    they show a branch, not a release), cited to the lock it was read from.
+    """
+    evidence = load_json(data / "d8plus-composer-evidence.json")
+    locks = {src["id"]: src for src in evidence["sources"]}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for project, entry in evidence["projects"].items():
+        facts = []
+        for version in entry["versions"]:
+            lock = locks[version["source"]]
+            dev = version["drupal_version"] is None or "dev" in version["version"]
+            facts.append(
+                {
+                    "type": (
+                        "d8plus_dev_branch_in_composer_lock"
+                        if dev
+                        else "d8plus_release_in_composer_lock"
+                    ),
+                    "value": {
+                        "composer_package": f"drupal/{project}",
+                        "version": version["version"],
+                        "drupal_version": version["drupal_version"],
+                        "requires_drupal_core": version["core_constraint"],
+                        "installed_with_core": version["highest_core_in_these_locks"],
+                        "seen_date": lock["commit_date"][:10],
+                    },
+                    "source": {
+                        "repo": "github.com/" + lock["repo"],
+                        "commit": lock["commit"],
+                        "path": lock["path"],
+                    },
+                }
+            )
+        out[project] = facts
+    return out
 
 
 def build_contrib(data: Path) -> dict[str, Any]:
@@ -1043,7 +1171,9 @@ def build_contrib(data: Path) -> dict[str, Any]:
     modules, projects = contrib["modules"], contrib["projects"]
     others = contrib["other_modules_with_facts"]
     ranks = read_ranks(data / "d7-projects-by-usage.txt")
-    top = {name for name, rank in ranks.items() if rank <= TOP_PROJECTS}
+    # Every ranked project gets an entry (so `kb audit` can list the gaps).
+    top = set(ranks)
+    locked = composer_evidence(data)
 
     # Facts about replacement projects tell us those projects have releases.
     replacement_facts: dict[str, list[dict[str, Any]]] = {}
@@ -1061,7 +1191,9 @@ def build_contrib(data: Path) -> dict[str, Any]:
         mods = sorted(proj["modules"])
         main = pname if pname in modules else mods[0]
         ordered = [main, *[m for m in mods if m != main]]
-        sig = merge_signals([fact_signals(modules[m]["facts"]) for m in ordered])
+        parts = [fact_signals(modules[m]["facts"]) for m in ordered]
+        parts[0] = fact_signals(modules[main]["facts"] + locked.get(pname, []))
+        sig = merge_signals(parts)
         entry = decide(pname, apply_curated(pname, sig))
         entry["modules"] = mods
         entry["sources"] = unique_sources(
@@ -1073,7 +1205,7 @@ def build_contrib(data: Path) -> dict[str, Any]:
     for name, other in others.items():
         if name in out or name in module_to_project:
             continue
-        sig = fact_signals(other["facts"] + replacement_facts.get(name, []))
+        sig = fact_signals(other["facts"] + replacement_facts.get(name, []) + locked.get(name, []))
         entry = decide(name, apply_curated(name, sig))
         if entry["status"] == "unknown" and name not in top:
             continue  # nothing useful to say, and not a widely used project
@@ -1083,7 +1215,7 @@ def build_contrib(data: Path) -> dict[str, Any]:
     for name in sorted(top):
         if name in out or name in module_to_project:
             continue
-        sig = fact_signals(replacement_facts.get(name, []))
+        sig = fact_signals(replacement_facts.get(name, []) + locked.get(name, []))
         entry = decide(name, apply_curated(name, sig))
         entry["modules"] = [name]
         entry["sources"] = unique_sources(sig["sources"])
@@ -1093,12 +1225,20 @@ def build_contrib(data: Path) -> dict[str, Any]:
         primary = entry.pop("primary_source")
         if primary:
             entry["sources"] = [primary, *(s for s in entry["sources"] if s != primary)]
+        newest = entry.get("newest_release")
+        if newest and newest["source"] not in entry["sources"][:MAX_SOURCES]:
+            entry["sources"].insert(1, newest["source"])
+        entry["sources"] = entry["sources"][:MAX_SOURCES]
         if not entry["sources"]:
             entry["sources"] = [USAGE_SOURCE] if name in ranks else [MAINTAINER_SOURCE]
         for m in entry["modules"]:
             module_to_project.setdefault(m, name)
+    seen_dates = [fact["value"]["seen_date"] for facts in locked.values() for fact in facts]
     return {
         "schema_version": SCHEMA_VERSION,
+        # The newest dated observation the verdicts rest on: how stale the
+        # bundle may be (a release newer than this is not in it).
+        "data_as_of": max(seen_dates, default=""),
         "projects": out,
         "module_to_project": module_to_project,
         "usage_rank": ranks,
@@ -1310,11 +1450,33 @@ def build_releases(fingerprints: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_themes(data: Path) -> dict[str, Any]:
-    """Contrib themes by usage rank (lets the scanner tell contrib from custom)."""
+    """Contrib themes by usage rank, the most used with a Drupal 8+ verdict.
+
+    The rank list lets the scanner tell contrib from custom; the verdicts
+    (same statuses and sources as projects) say whether a site's theme, or
+    the base theme its own theme builds on, exists for the target.
+    """
+    ranks = read_ranks(data / "d7-themes-by-usage.txt")
+    locked = composer_evidence(data)
+    themes: dict[str, Any] = {}
+    for name, rank in ranks.items():
+        if rank > TOP_THEMES:
+            continue
+        sig = fact_signals(locked.get(name, []))
+        entry = decide(name, sig)
+        primary = entry.pop("primary_source")
+        sources = unique_sources(sig["sources"])
+        if primary:
+            sources = [primary, *(s for s in sources if s != primary)]
+        entry["sources"] = sources[:MAX_SOURCES] or [THEME_USAGE_SOURCE]
+        entry["rank"] = rank
+        entry["modules"] = [name]
+        themes[name] = entry
     return {
         "schema_version": SCHEMA_VERSION,
-        "usage_rank": read_ranks(data / "d7-themes-by-usage.txt"),
+        "usage_rank": ranks,
         "source": THEME_USAGE_SOURCE,
+        "themes": themes,
     }
 
 

@@ -33,13 +33,12 @@ from drupalscan.graph.effort import (
     whole_hours,
 )
 from drupalscan.graph.redirects import redirect_map
-from drupalscan.graph.target import ACTIONS, CURRENT_MAJORS
+from drupalscan.graph.target import ACTIONS
 from drupalscan.inventory import model
 from drupalscan.kb import KnowledgeBase, load_kb
 
 __all__ = [
     "ACTIONS",
-    "CURRENT_MAJORS",
     "UNCOUNTED_PREFIX",
     "effort_sum",
     "plan",
@@ -74,7 +73,8 @@ def plan(
     site_graphs = {s.id: build.dependency_graph(s) for s in sites}
     dep_graph = build.merged_dependency_graph(sites, site_graphs)
     the_target = model.Target(
-        modules=target.target_modules(sites, dep_graph, kb),
+        core=settings.target_core,
+        modules=target.target_modules(sites, dep_graph, kb, settings.target_core),
         vocabularies=target.union(v.name for s in sites for v in s.vocabularies),
         roles=target.union(
             r for s in sites for r in s.settings.get("roles", []) if isinstance(r, str)

@@ -27,13 +27,10 @@ ACTIONS = {
 }
 """Module status -> what happens to it on the target.
 
-``has_release`` becomes ``contrib`` only when the release is for a Drupal
-major in CURRENT_MAJORS; otherwise the module is flagged for ``review``.
+``has_release`` becomes ``contrib`` only when a release supports the target's
+Drupal major (`Settings.target_core`); otherwise the module is flagged for
+``review``: a Drupal 8 port does not install on Drupal 11.
 """
-
-CURRENT_MAJORS = (10, 11)
-"""Drupal majors a new target site runs on.  A Drupal 8 release of a module
-does not install on them, so "it has a release" is not enough for `contrib`."""
 
 
 def union(items: Iterable[str]) -> list[str]:
@@ -47,9 +44,9 @@ def shown(graph: nx.DiGraph[str], u: str, v: str) -> bool:
 
 
 def target_modules(
-    sites: Sequence[model.Site], graph: nx.DiGraph[str], kb: KnowledgeBase
+    sites: Sequence[model.Site], graph: nx.DiGraph[str], kb: KnowledgeBase, core: int
 ) -> list[model.TargetModule]:
-    """Every running module of every site with its action on the target."""
+    """Every running module of every site with its action on a Drupal ``core`` target."""
     mods: dict[str, model.Module] = {}
     where: dict[str, list[str]] = defaultdict(list)
     for site in sites:
@@ -65,7 +62,7 @@ def target_modules(
         if name not in mods:
             continue
         mod = mods[name]
-        action, majors, reason = module_role(mod, kb)
+        action, majors, reason = module_role(mod, kb, core)
         out.append(
             model.TargetModule(
                 name=name,
@@ -85,17 +82,19 @@ def majors_text(majors: Sequence[int]) -> str:
     return "/".join(str(m) for m in majors)
 
 
-def module_role(mod: model.Module, kb: KnowledgeBase) -> tuple[str, list[int], str]:
-    """(action, Drupal majors with a release, reason) of one module.
+def module_role(mod: model.Module, kb: KnowledgeBase, core: int) -> tuple[str, list[int], str]:
+    """(action, Drupal majors with a release, reason) of one module on a Drupal ``core`` target.
 
     The action follows the module's status, except that "has a release" only
-    means `contrib` when the release runs on a current major: a module whose
+    means `contrib` when a release runs on the target's major: a module whose
     only port is for Drupal 8 (end of life since 2021) needs a look first.
     For a replaced module the majors are its replacement's, which is what
     the target installs.
     """
     verdict = kb.verdict(mod.name, mod.project, mod.type)
-    majors = sorted(verdict.d8_majors)
+    # For a module core absorbed, a same-named contrib project's releases
+    # (ckeditor's CKEditor 4 package) are not what the target runs.
+    majors = [] if mod.status == "in_core" else sorted(verdict.d8_majors)
     action = ACTIONS.get(mod.status, "review")
     role = ""
     if mod.status == "replaced" and mod.replacement:
@@ -103,29 +102,35 @@ def module_role(mod: model.Module, kb: KnowledgeBase) -> tuple[str, list[int], s
         if successor.d8_majors:
             majors = sorted(successor.d8_majors)
             role = f"{mod.replacement} has releases for Drupal {majors_text(majors)}"
+            if core not in majors:
+                role += f", none for Drupal {core} on record"
     elif mod.status == "has_release":
-        current = [m for m in majors if m in CURRENT_MAJORS]
-        core = kb.core_module(mod.name) if mod.type != "contrib" else None
-        if current and core is not None and core.removed_in:
+        core_module = kb.core_module(mod.name) if mod.type != "contrib" else None
+        if core in majors and core_module is not None and core_module.removed_in:
             # Core modules moved out (book, forum): core up to a major, then contrib.
             role = (
                 f"in Drupal core for {majors_text(majors)}, a contrib project "
-                f"from {core.removed_in}"
+                f"from {core_module.removed_in}"
             )
-        elif current:
-            role = f"release for Drupal {majors_text(current)}"
-        elif core is not None and majors:
+        elif core in majors:
+            role = f"release for Drupal {core}" + (
+                f" (newest known {verdict.release})" if verdict.release else ""
+            )
+        elif core_module is not None and majors:
             action = "review"
             role = (
                 f"in Drupal core for {majors_text(majors)} only, then moved to contrib; "
-                "check a 10/11 release of the contrib project"
+                f"check a Drupal {core} release of the contrib project"
             )
         elif majors:
             action = "review"
-            role = f"release for Drupal {majors_text(majors)} only; check a 10/11 port"
+            role = (
+                f"release for Drupal {majors_text(majors)} only; "
+                f"port it, replace it or check for a Drupal {core} release"
+            )
         else:
             action = "review"
-            role = "no Drupal 8+ release on record; check a 10/11 port"
+            role = f"no release with a stated Drupal major on record; check a Drupal {core} release"
     reason = "; ".join(r for r in (role, mod.source) if r)
     return action, majors, reason
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -37,7 +38,9 @@ def to_data(obj: Any) -> Any:
 
 @cache
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls, vars(model))
+    """Resolved field types; names resolve in the class's own module, then the model's."""
+    home = vars(sys.modules[cls.__module__]) if cls.__module__ in sys.modules else {}
+    return typing.get_type_hints(cls, {**vars(model), **home})
 
 
 _PLAIN = (str, int, bool, type(None))

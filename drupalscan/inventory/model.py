@@ -144,6 +144,10 @@ class Module:
     status: str = "unknown"
     """Knowledge-base verdict, one of MODULE_STATUSES."""
     replacement: str | None = None
+    d8_majors: list[int] = field(default_factory=list)
+    """Drupal majors any known release of the module's project supports."""
+    release: str | None = None
+    """The newest Drupal 8+ release the knowledge base knows (``8.x-1.17``)."""
     source: str = ""
     """Where the status comes from (knowledge-base provenance)."""
     evidence: list[Evidence] = field(default_factory=list)
@@ -170,6 +174,13 @@ class Theme:
     scripts: list[str] = field(default_factory=list)
     patches: list[str] = field(default_factory=list)
     code: CodeFacts | None = None
+    status: str = "unknown"
+    """Knowledge-base verdict for a contrib theme (custom themes stay ``unknown``)."""
+    replacement: str | None = None
+    d8_majors: list[int] = field(default_factory=list)
+    release: str | None = None
+    source: str = ""
+    """Where the status comes from (knowledge-base provenance)."""
     evidence: list[Evidence] = field(default_factory=list)
 
 
@@ -421,6 +432,8 @@ class TargetModule:
 class Target:
     """The consolidated target site: what it runs and what it is organised by."""
 
+    core: int = 11
+    """The Drupal major the target runs; a module release counts only if it supports it."""
     modules: list[TargetModule] = field(default_factory=list)
     vocabularies: list[str] = field(default_factory=list)
     roles: list[str] = field(default_factory=list)

@@ -29,6 +29,7 @@ __all__ = [
     "ContribProject",
     "CoreModule",
     "KnowledgeBase",
+    "Release",
     "Verdict",
     "load_kb",
 ]
@@ -64,6 +65,19 @@ class CoreModule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Release:
+    """The newest Drupal 8+ release the evidence shows for a project."""
+
+    version: str
+    """drupal.org release name, e.g. ``8.x-1.17`` or ``2.0.3``."""
+    majors: tuple[int, ...] = ()
+    """Drupal majors that release declares it runs on (empty: not stated)."""
+    seen: str | None = None
+    """Date (ISO) of the evidence: the lock's commit or the release itself."""
+    source: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ContribProject:
     """A Drupal 7 contrib project and the evidence about its Drupal 8+ future."""
 
@@ -73,11 +87,15 @@ class ContribProject:
     replacement: str | None = None
     replacements: tuple[str, ...] = ()
     d8_majors: tuple[int, ...] = ()
+    """Every Drupal major any known release of the project supports."""
+    newest_release: Release | None = None
     migration_path: bool | None = None
     note: str = ""
     rank: int | None = None
     """Drupal 7 usage rank (1 = most used); None when outside the list."""
     sources: tuple[dict[str, str], ...] = ()
+    refreshed: str | None = None
+    """Date (ISO) of the `kb refresh` this entry comes from; None: bundled data."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,10 +105,12 @@ class Verdict:
     status: str
     replacement: str | None = None
     d8_majors: tuple[int, ...] = ()
+    release: str | None = None
+    """The newest Drupal 8+ release known, e.g. ``8.x-1.17`` (None: none known)."""
     migration_path: bool | None = None
     note: str = ""
     source: str = ""
-    """One short text naming where the verdict comes from."""
+    """Where the verdict comes from: the bundled data (with its date) or a refresh."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,6 +164,7 @@ def _project(name: str, raw: dict[str, Any]) -> ContribProject:
     status = raw.get("status", "unknown")
     if status not in PROJECT_STATUSES:
         raise ValueError(f"project {name!r}: unknown status {status!r}")
+    newest = raw.get("newest_release")
     return ContribProject(
         name=name,
         modules=tuple(raw.get("modules") or [name]),
@@ -151,10 +172,21 @@ def _project(name: str, raw: dict[str, Any]) -> ContribProject:
         replacement=raw.get("replacement"),
         replacements=tuple(raw.get("replacements") or ()),
         d8_majors=tuple(int(m) for m in raw.get("d8_majors") or ()),
+        newest_release=(
+            Release(
+                version=str(newest["version"]),
+                majors=tuple(int(m) for m in newest.get("majors") or ()),
+                seen=newest.get("seen"),
+                source=dict(newest.get("source") or {}),
+            )
+            if newest
+            else None
+        ),
         migration_path=raw.get("migration_path"),
         note=raw.get("note", ""),
         rank=raw.get("rank"),
         sources=tuple(dict(s) for s in raw.get("sources") or ()),
+        refreshed=raw.get("refreshed"),
     )
 
 
@@ -276,6 +308,45 @@ class KnowledgeBase:
         rank = self._themes.get("usage_rank", {}).get(theme)
         return int(rank) if rank is not None else None
 
+    def ranked_projects(self) -> list[str]:
+        """The ranked Drupal 7 module projects, most used first."""
+        ranks: dict[str, int] = self._contrib.get("usage_rank", {})
+        return sorted(ranks, key=ranks.__getitem__)
+
+    def ranked_themes(self) -> list[str]:
+        """The ranked Drupal 7 contrib themes, most used first."""
+        ranks: dict[str, int] = self._themes.get("usage_rank", {})
+        return sorted(ranks, key=ranks.__getitem__)
+
+    @cached_property
+    def _theme_entries(self) -> dict[str, ContribProject]:
+        return {
+            name: _project(name, entry) for name, entry in self._themes.get("themes", {}).items()
+        }
+
+    def theme(self, name: str) -> ContribProject | None:
+        """A contrib theme's Drupal 8+ verdict, for the most used themes."""
+        return self._theme_entries.get(name)
+
+    def theme_verdict(self, name: str) -> Verdict:
+        """What the knowledge base says about one contrib theme's Drupal 8+ future."""
+        entry = self._theme_entries.get(name)
+        if entry is None:
+            return Verdict(
+                status="unknown",
+                note="Not in the knowledge base; no evidence either way.",
+                source=f"{self.provenance()}: no entry",
+            )
+        return Verdict(
+            status=entry.status,
+            replacement=entry.replacement,
+            d8_majors=entry.d8_majors,
+            release=entry.newest_release.version if entry.newest_release else None,
+            migration_path=entry.migration_path,
+            note=entry.note,
+            source=self._project_source(entry),
+        )
+
     def verdict(
         self, module_name: str, project: str | None = None, module_type: str = "unknown"
     ) -> Verdict:
@@ -315,6 +386,7 @@ class KnowledgeBase:
                     status=entry.status,
                     replacement=entry.replacement,
                     d8_majors=entry.d8_majors,
+                    release=entry.newest_release.version if entry.newest_release else None,
                     migration_path=entry.migration_path,
                     note=entry.note,
                     source=self._project_source(entry),
@@ -322,7 +394,7 @@ class KnowledgeBase:
         return Verdict(
             status="unknown",
             note="Not in the knowledge base; no evidence either way.",
-            source="drupalscan knowledge base (no entry)",
+            source=f"{self.provenance()}: no entry",
         )
 
     def _core_majors(self, core: CoreModule) -> tuple[int, ...]:
@@ -334,16 +406,27 @@ class KnowledgeBase:
             return tuple(m for m in (8, 9, 10, 11) if m < last)
         return (8, 9, 10, 11)
 
+    @property
+    def data_as_of(self) -> str:
+        """Date (ISO) of the newest evidence in the bundled data."""
+        return str(self._contrib.get("data_as_of", ""))
+
+    def provenance(self) -> str:
+        """How the bundled data is named in reports: what and how old."""
+        as_of = self.data_as_of
+        return "bundled knowledge base" + (f" (data as of {as_of})" if as_of else "")
+
     def _project_source(self, entry: ContribProject) -> str:
-        """Short provenance text: overrides first, then the first cited source."""
+        """Where an answer came from: a refresh (with its date) or the bundled
+        data (with its date), then the first cited source."""
+        where = _source_text(entry.sources[0]) if entry.sources else ""
         if entry.name in self._overrides:
-            where = _source_text(entry.sources[0]) if entry.sources else ""
-            return "refreshed release history" + (f": {where}" if where else "")
-        if not entry.sources:
-            return "drupalscan knowledge base"
-        text = _source_text(entry.sources[0])
+            when = f" of {entry.refreshed}" if entry.refreshed else ""
+            return f"kb refresh{when}" + (f": {where}" if where else "")
+        if not where:
+            return self.provenance()
         extra = len(entry.sources) - 1
-        return text + (f" (+{extra} more)" if extra else "")
+        return f"{self.provenance()}: {where}" + (f" (+{extra} more)" if extra else "")
 
     # ------------------------------------------------------------------- api
 

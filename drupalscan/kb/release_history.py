@@ -9,6 +9,7 @@ external-entity vectors), and anything malformed raises
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -161,40 +162,71 @@ def parse_release_history(data: str | bytes) -> dict[str, Any]:
     }
 
 
-def to_project_entry(history: dict[str, Any], base: dict[str, Any] | None = None) -> dict[str, Any]:
+def to_project_entry(
+    history: dict[str, Any], base: dict[str, Any] | None = None, refreshed: str | None = None
+) -> dict[str, Any]:
     """Turn a parsed history into a contrib_projects-shaped override entry.
 
     A refreshed history only proves releases exist; it cannot show that a
     project was replaced or moved into core, so those bundled verdicts are
-    kept and only ``d8_majors`` is updated for them.
+    kept and only ``d8_majors`` is updated for them.  A history listing
+    releases, none of them for Drupal 8+, is drupal.org saying there is no
+    port: ``no_release``, unless the bundle knows a successor.  ``refreshed``
+    is the date (ISO) the history was fetched, shown as the answer's origin.
     """
     base = dict(base or {})
     name = history["project"] or base.get("name", "")
+    where = f"/release-history/{name}/current"
     entry: dict[str, Any] = {
         "modules": base.get("modules") or [name],
         "status": base.get("status", "unknown"),
         "replacement": base.get("replacement"),
         "replacements": base.get("replacements", []),
         "d8_majors": history["d8_majors"],
+        "newest_release": _newest_release(history, where),
         "migration_path": base.get("migration_path"),
         "rank": base.get("rank"),
-        "sources": [
-            {
-                "repo": "https://www.drupal.org",
-                "path": f"/release-history/{name}/current",
-                "branch": "current",
-            }
-        ],
+        "refreshed": refreshed,
+        "sources": [{"repo": "https://www.drupal.org", "path": where, "branch": "current"}],
     }
-    keep = entry["status"] in ("in_core", "replaced")
+    keep = entry["status"] in ("in_core", "replaced", "obsolete")
     if history["d8_majors"] and not keep:
         majors = ", ".join(str(m) for m in history["d8_majors"])
         entry["status"] = "has_release"
         entry["note"] = f"drupal.org lists published releases for Drupal {majors}."
     elif history["no_releases"] and not keep and entry["status"] == "unknown":
         entry["note"] = "drupal.org lists no releases for this project."
+    elif history["releases"] and not history["d8_majors"] and not keep:
+        newest = max(history["releases"], key=lambda r: r["date"] or 0)
+        entry["status"] = "no_release"
+        entry["note"] = (
+            "drupal.org lists releases only for Drupal 7 or older "
+            f"(newest {newest['version']}), none for Drupal 8+."
+        )
     else:
         entry["note"] = base.get("note", "") or "No Drupal 8+ release listed on drupal.org."
     if history["status"] not in ("published", "no_releases"):
         entry["note"] += f" Project status: {history['status']}."
     return entry
+
+
+def _newest_release(history: dict[str, Any], where: str) -> dict[str, Any] | None:
+    """The newest published Drupal 8+ release, in the knowledge base's shape."""
+    d8: list[tuple[int, str, list[int]]] = []
+    for release in history["releases"]:
+        if release["status"] != "published":
+            continue
+        compat = release["core_compatibility"]
+        found = core_majors(compat) if compat else _version_majors(release["version"], "")
+        if found:
+            d8.append((release["date"] or 0, release["version"], sorted(found)))
+    if not d8:
+        return None
+    date, version, majors = max(d8)
+    seen = dt.datetime.fromtimestamp(date, dt.UTC).strftime("%Y-%m-%d") if date else None
+    return {
+        "version": version,
+        "majors": majors,
+        "seen": seen,
+        "source": {"repo": "https://www.drupal.org", "path": where, "branch": "current"},
+    }

@@ -13,7 +13,7 @@ from drupalscan.inventory import model
 
 
 def annotate_site(site: model.Site, kb: Any) -> model.Site:
-    """The site with every module's status, replacement and source filled in.
+    """The site with every module's (and contrib theme's) status, replacement and source.
 
     Only Drupal sites: the knowledge base knows Drupal projects, and a
     WordPress plugin that shares a name with one is not that project.
@@ -34,6 +34,8 @@ def annotate_site(site: model.Site, kb: Any) -> model.Site:
                 type=mod_type,
                 status=verdict.status,
                 replacement=verdict.replacement,
+                d8_majors=list(verdict.d8_majors),
+                release=verdict.release,
                 source=verdict.source,
             )
         )
@@ -50,5 +52,15 @@ def annotate_site(site: model.Site, kb: Any) -> model.Site:
             else:
                 kind = "custom"
             theme = model.replace(theme, type=kind)
+        if theme.type == "contrib":
+            verdict = kb.theme_verdict(theme.project or theme.name)
+            theme = model.replace(
+                theme,
+                status=verdict.status,
+                replacement=verdict.replacement,
+                d8_majors=list(verdict.d8_majors),
+                release=verdict.release,
+                source=verdict.source,
+            )
         themes.append(theme)
     return model.replace(site, modules=modules, themes=themes)

@@ -93,7 +93,7 @@ def evaluate(
     spec = _resolve(rule.match, rule_settings) if rule.match else None
     rates = settings.effort.get(rule.id, {"low": rule.effort.low, "high": rule.effort.high})
     out = []
-    for subject in subjects(rule.applies_to, site, kb):
+    for subject in subjects(rule.applies_to, site, kb, settings.target_core):
         evidence = _fires(rule, subject, site, rule_settings, kb, spec)
         if evidence is None:
             continue

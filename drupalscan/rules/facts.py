@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from drupalscan.config import TARGET_CORE
 from drupalscan.inventory import model
 from drupalscan.rules.matchers import version_key
 
@@ -111,17 +112,23 @@ def core_patch_files(site: model.Site, kb: Any) -> list[str]:
     return sorted(files)
 
 
-def subjects(applies_to: str, site: model.Site, kb: Any) -> Iterator[SubjectFacts]:
-    """Every subject of one kind in a site, with its facts."""
+def subjects(
+    applies_to: str, site: model.Site, kb: Any, target: int = TARGET_CORE
+) -> Iterator[SubjectFacts]:
+    """Every subject of one kind in a site, with its facts.
+
+    ``target`` is the Drupal major the new site runs: whether a module's
+    release is an answer depends on it.
+    """
     if applies_to == "site":
         facts = site_facts(site, kb)
         yield SubjectFacts("site", facts["name"], facts, [], site)
     elif applies_to == "module":
         for mod in site.modules:
-            yield SubjectFacts("module", mod.name, module_facts(mod), [], mod)
+            yield SubjectFacts("module", mod.name, module_facts(mod, target), [], mod)
     elif applies_to == "theme":
         for theme in site.themes:
-            yield SubjectFacts("theme", theme.name, theme_facts(theme, site), [], theme)
+            yield SubjectFacts("theme", theme.name, theme_facts(theme, site, target), [], theme)
     elif applies_to == "content_type":
         for ct in site.content_types:
             yield SubjectFacts("content_type", ct.name, content_type_facts(ct), [], ct)
@@ -129,8 +136,8 @@ def subjects(applies_to: str, site: model.Site, kb: Any) -> Iterator[SubjectFact
         yield from api_use_subjects(site, kb)
 
 
-def module_facts(mod: model.Module) -> dict[str, Any]:
-    """Facts about one module."""
+def module_facts(mod: model.Module, target: int = TARGET_CORE) -> dict[str, Any]:
+    """Facts about one module, ``target`` being the Drupal major of the new site."""
     code = mod.code or model.CodeFacts()
     outside = bool(mod.evidence) and not mod.path
     # php_lines too, so a record with lines but no file count is not "unseen".
@@ -151,6 +158,12 @@ def module_facts(mod: model.Module) -> dict[str, Any]:
         "version": mod.version,
         "replacement": mod.replacement or "",
         "status_source": mod.source,
+        "target_core": target,
+        # A release is an answer only if it runs on the target's major; a
+        # Drupal 8-only port does not install on 10 or 11.
+        "release_for_target": target in mod.d8_majors,
+        "release": mod.release or "none known",
+        "release_majors": ", ".join(str(m) for m in sorted(mod.d8_majors)) or "none known",
         "path": mod.path or "(seen from outside)",
         "patches": len(mod.patches),
         "patch_files": ", ".join(mod.patches),
@@ -169,8 +182,8 @@ def module_facts(mod: model.Module) -> dict[str, Any]:
     }
 
 
-def theme_facts(theme: model.Theme, site: model.Site) -> dict[str, Any]:
-    """Facts about one theme."""
+def theme_facts(theme: model.Theme, site: model.Site, target: int = TARGET_CORE) -> dict[str, Any]:
+    """Facts about one theme, ``target`` being the Drupal major of the new site."""
     code = theme.code or model.CodeFacts()
     outside = bool(theme.evidence) and not theme.path
     code_known = len(code.templates) > 0 or code.php_lines > 0
@@ -188,6 +201,12 @@ def theme_facts(theme: model.Theme, site: model.Site) -> dict[str, Any]:
         "default": theme.default or site.settings.get("theme_default") == theme.name,
         "engine": theme.engine,
         "base_theme": theme.base_theme or "",
+        "status": theme.status,
+        "status_source": theme.source,
+        "target_core": target,
+        "release_for_target": target in theme.d8_majors,
+        "release": theme.release or "none known",
+        "release_majors": ", ".join(str(m) for m in sorted(theme.d8_majors)) or "none known",
         "path": theme.path or "(seen from outside)",
         "templates": len(code.templates),
         "seen_from_outside": outside,

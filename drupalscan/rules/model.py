@@ -9,13 +9,14 @@ from typing import Any
 RULE_ID = re.compile(r"^[A-Z][A-Z0-9]{1,9}-[A-Z]{2,6}-\d{3}$")
 """PREFIX-FAMILY-NNN: shipped rules use D7- and WP-; an agency's own use theirs (ACME-MOD-001)."""
 RULE_PLATFORMS = ("drupal", "wordpress", "any")
+"""Which sites a rule looks at (`model.platform_of` their kind); ``any``: every site."""
 PLAN_RISKS = ("research", "manual-content")
 """Risk groups a rule's findings may join (``[plan] risk``); graph/risks.py words them."""
-"""Which sites a rule looks at (`model.platform_of` their kind); ``any``: every site."""
 APPLIES_TO = ("site", "module", "theme", "content_type", "api_use")
 EFFORT_PER = (
     "finding",
     "module",
+    "theme",
     "kloc",
     "content_type",
     "1000_nodes",
@@ -28,6 +29,7 @@ EFFORT_PER = (
 UNIT_LABELS: dict[str, tuple[str, str]] = {
     "finding": ("finding", "findings"),
     "module": ("module", "modules"),
+    "theme": ("theme", "themes"),
     "kloc": ("KLOC", "KLOC"),
     "content_type": ("content type", "content types"),
     "1000_nodes": ("1,000 nodes", "1,000 nodes"),

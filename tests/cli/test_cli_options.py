@@ -432,6 +432,91 @@ def test_check_ignore_and_select_change_the_findings(scanned: Path) -> None:
     assert rules("--select", "D7-SITE-006") == {"D7-SITE-006"}
 
 
+def module_rules(store: Path, *args: str) -> dict[str, str]:
+    """``check --json``: module name -> the D7-MOD-006/011 rule that fired on it."""
+    result = CliRunner().invoke(main, ["--store", str(store), "check", "--json", *args])
+    assert result.exit_code == 0, result.stderr
+    return {
+        f["subject"]["name"]: f["rule"]
+        for f in json.loads(result.stdout)["findings"]
+        if f["rule"] in ("D7-MOD-006", "D7-MOD-011")
+    }
+
+
+def test_core_option_and_config_choose_the_target(scanned: Path, tmp_path: Path) -> None:
+    """image_resize_filter's releases run on Drupal 8-10: an answer for 10, not for 11."""
+    assert module_rules(scanned)["image_resize_filter"] == "D7-MOD-011"
+    assert module_rules(scanned)["token"] == "D7-MOD-006"
+    assert module_rules(scanned, "--core", "10")["image_resize_filter"] == "D7-MOD-006"
+
+    config = tmp_path / "drupalscan.toml"
+    config.write_text("[target]\ncore = 10\n")
+    with_config = ["--config", str(config)]
+    result = CliRunner().invoke(main, ["--store", str(scanned), *with_config, "check", "--json"])
+    assert "D7-MOD-011" not in {f["rule"] for f in json.loads(result.stdout)["findings"]}
+    # --core wins over the file.
+    argv = ["--store", str(scanned), *with_config, "check", "--json", "--core", "11"]
+    findings = json.loads(CliRunner().invoke(main, argv).stdout)["findings"]
+    assert "D7-MOD-011" in {f["rule"] for f in findings}
+
+    out = tmp_path / "r.json"
+    argv = ["--store", str(scanned), "report", "--format", "json", "--core", "10", "-o", str(out)]
+    assert CliRunner().invoke(main, argv).exit_code == 0
+    target = json.loads(out.read_text())["plan"]["target"]
+    assert target["core"] == 10
+    (irf,) = [m for m in target["modules"] if m["name"] == "image_resize_filter"]
+    assert irf["action"] == "contrib"
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "message"),
+    [
+        (["--core", "9"], "", "'9' is not one of '10', '11'"),
+        ([], "[target]\ncore = 12\n", "[target] core must be 10 or 11, not 12"),
+        ([], '[target]\ncore = "11"\n', "[target] core must be 10 or 11, not '11'"),
+    ],
+)
+def test_a_wrong_target_is_a_usage_error(
+    scanned: Path, tmp_path: Path, args: list[str], config: str, message: str
+) -> None:
+    extra = []
+    if config:
+        (tmp_path / "bad.toml").write_text(config)
+        extra = ["--config", str(tmp_path / "bad.toml")]
+    result = CliRunner().invoke(main, ["--store", str(scanned), *extra, "check", *args])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_kb_refresh_results_change_the_next_check_without_collecting_again(
+    scanned: Path,
+) -> None:
+    """Verdicts are stored at collection; a refresh must still reach the report."""
+    from drupalscan.inventory.store import Store
+
+    assert module_rules(scanned)["image_resize_filter"] == "D7-MOD-011"
+    with Store(scanned) as store:
+        store.put_kb(
+            "image_resize_filter",
+            {
+                "status": "has_release",
+                "d8_majors": [8, 9, 10, 11],
+                "modules": ["image_resize_filter"],
+                "refreshed": "2026-12-01",
+                "sources": [{"repo": "https://www.drupal.org", "path": "/release-history/x"}],
+            },
+        )
+    assert module_rules(scanned)["image_resize_filter"] == "D7-MOD-006"
+    result = CliRunner().invoke(main, ["--store", str(scanned), "check", "--json"])
+    (finding,) = [
+        f
+        for f in json.loads(result.stdout)["findings"]
+        if f["subject"]["name"] == "image_resize_filter" and f["rule"] == "D7-MOD-006"
+    ]
+    assert finding["subject"]["source"].startswith("kb refresh of 2026-12-01")
+
+
 def test_fail_on(scanned: Path) -> None:
     def code(severity: str) -> int:
         argv = ["--store", str(scanned), "check", "--fail-on", severity]
@@ -446,9 +531,14 @@ def test_kb_show_text(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--store", str(tmp_path / "s.db"), "kb", "show", "Views"])
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == "views  (project views)"
+    assert lines[0].startswith("views  (project views, Drupal 7 usage rank ")
     assert any(line.strip().startswith("status:") and "in_core" in line for line in lines)
     assert any(line.strip().startswith("source:") for line in lines)
+    ctools = CliRunner().invoke(main, ["--store", str(tmp_path / "s.db"), "kb", "show", "ctools"])
+    text = ctools.stdout
+    assert "newest:      4.1.1 (Drupal 9, 10, 11, seen " in text
+    assert "Drupal 11:   yes" in text
+    assert "source:      bundled knowledge base (data as of " in text
     unknown = CliRunner().invoke(main, ["--store", str(tmp_path / "s.db"), "kb", "show", "zz_x"])
     assert "no evidence either way" in unknown.stdout
 

@@ -502,20 +502,22 @@ def _annotated(*modules: model.Module) -> model.Site:
     )
 
 
-def test_module_roles_follow_drupal_10_11_releases() -> None:
+def test_module_roles_follow_the_target_major() -> None:
     kb = load_kb()
     # Real knowledge-base entries, checked here so a data refresh that changes
     # them shows up as a clear failure rather than a puzzling one below.
     assert kb.verdict("ctools", "ctools", "contrib").d8_majors == (8, 9, 10, 11)
-    assert kb.verdict("rules", "rules", "contrib").d8_majors == (8,)
+    assert kb.verdict("swiftmailer", "swiftmailer", "contrib").d8_majors == (8, 9, 10)
+    assert kb.verdict("breakpoints", "breakpoints", "contrib").d8_majors == (8,)
     assert kb.verdict("field_collection", "field_collection", "contrib").replacement == "paragraphs"
-    assert kb.verdict("paragraphs", None, "contrib").d8_majors == (8, 10, 11)
+    assert {10, 11} <= set(kb.verdict("paragraphs", None, "contrib").d8_majors)
     assert kb.verdict("color", None, "core").d8_majors == (8, 9)
     assert kb.verdict("book", None, "core").d8_majors == (8, 9, 10)
 
     site = _annotated(
         model.Module(name="ctools", project="ctools", type="contrib", enabled=True),
-        model.Module(name="rules", project="rules", type="contrib", enabled=True),
+        model.Module(name="swiftmailer", project="swiftmailer", type="contrib", enabled=True),
+        model.Module(name="breakpoints", project="breakpoints", type="contrib", enabled=True),
         model.Module(
             name="field_collection", project="field_collection", type="contrib", enabled=True
         ),
@@ -523,32 +525,46 @@ def test_module_roles_follow_drupal_10_11_releases() -> None:
         model.Module(name="book", type="core", enabled=True),
         model.Module(name="node", type="core", enabled=True),
     )
-    target = {t.name: t for t in plan([site], [], kb=kb).target.modules}
+    on_11 = plan([site], [], kb=kb)
+    assert on_11.target.core == 11
+    target = {t.name: t for t in on_11.target.modules}
     assert target["ctools"].action == "contrib"
     assert target["ctools"].d8_majors == [8, 9, 10, 11]
-    assert target["ctools"].reason.startswith("release for Drupal 10/11")
-    assert target["rules"].status == "has_release"
-    assert target["rules"].action == "review"
-    assert target["rules"].d8_majors == [8]
-    assert target["rules"].reason.startswith("release for Drupal 8 only; check a 10/11 port")
+    assert target["ctools"].reason.startswith("release for Drupal 11 (newest known 4.1.1)")
+    assert target["swiftmailer"].status == "has_release"
+    assert target["swiftmailer"].action == "review"
+    assert target["swiftmailer"].reason.startswith(
+        "release for Drupal 8/9/10 only; port it, replace it or check for a Drupal 11 release"
+    )
+    assert target["breakpoints"].action == "review"
     assert target["field_collection"].action == "replace"
-    assert target["field_collection"].d8_majors == [8, 10, 11]
+    assert {10, 11} <= set(target["field_collection"].d8_majors)
     assert target["color"].action == "review" and target["color"].d8_majors == [8, 9]
-    assert "check a 10/11 release" in target["color"].reason
-    assert target["book"].action == "contrib" and target["book"].d8_majors == [8, 9, 10]
+    assert "check a Drupal 11 release" in target["color"].reason
+    assert target["book"].action == "review" and target["book"].d8_majors == [8, 9, 10]
+    assert target["node"].action == "keep_core"
+
+    # The same site planned for Drupal 10: swiftmailer's release is an answer,
+    # and book is in core up to 10, a contrib project after.
+    on_10 = plan([site], [], Settings(target_core=10), kb=kb)
+    assert on_10.target.core == 10
+    target = {t.name: t for t in on_10.target.modules}
+    assert target["swiftmailer"].action == "contrib"
+    assert target["swiftmailer"].reason.startswith("release for Drupal 10")
+    assert target["breakpoints"].action == "review"
+    assert target["book"].action == "contrib"
     assert target["book"].reason.startswith(
         "in Drupal core for 8/9/10, a contrib project from 11.0"
     )
-    assert target["node"].action == "keep_core"
 
 
 def test_module_roles_use_the_given_knowledge_base() -> None:
     site = _annotated(model.Module(name="rules", project="rules", type="contrib", enabled=True))
     refreshed = load_kb().with_overrides(
-        {"rules": {"status": "has_release", "d8_majors": [8, 10], "modules": ["rules"]}}
+        {"rules": {"status": "has_release", "d8_majors": [8, 11], "modules": ["rules"]}}
     )
     (rules,) = plan([site], [], kb=refreshed).target.modules
-    assert rules.action == "contrib" and rules.d8_majors == [8, 10]
+    assert rules.action == "contrib" and rules.d8_majors == [8, 11]
 
 
 def _type(name: str, count: int | None, *fields: tuple[str, str, int]) -> model.ContentType:

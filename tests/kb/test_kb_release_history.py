@@ -114,3 +114,26 @@ def test_to_project_entry_release() -> None:
     assert entry["status"] == "has_release" and entry["d8_majors"] == [8]
     kept = to_project_entry(result, {"status": "replaced", "replacement": "x"})
     assert kept["status"] == "replaced" and kept["replacement"] == "x"
+
+
+def test_to_project_entry_newest_release_and_date() -> None:
+    result = parse("aaa_update_test.sec.8.x-1.2_8.x-2.2.xml")
+    entry = to_project_entry(result, {"status": "unknown"}, refreshed="2026-12-01")
+    assert entry["refreshed"] == "2026-12-01"
+    newest = entry["newest_release"]
+    published = [r for r in result["releases"] if r["status"] == "published"]
+    assert newest["version"] == max(published, key=lambda r: r["date"] or 0)["version"]
+    assert newest["majors"] == [8]
+    assert newest["source"]["path"] == "/release-history/aaa_update_test/current"
+
+
+def test_a_history_with_only_drupal_7_releases_is_no_release() -> None:
+    result = parse("nice_menus.7x-only.xml")
+    assert result["d8_majors"] == [] and len(result["releases"]) == 2
+    entry = to_project_entry(result, {"status": "unknown", "modules": ["nice_menus"]})
+    assert entry["status"] == "no_release"
+    assert entry["newest_release"] is None
+    assert "only for Drupal 7 or older (newest 7.x-2.5)" in entry["note"]
+    # A successor the bundle knows is not undone by a 7.x-only history.
+    kept = to_project_entry(result, {"status": "replaced", "replacement": "superfish"})
+    assert kept["status"] == "replaced" and kept["replacement"] == "superfish"

@@ -438,6 +438,7 @@ def test_sort_findings_order_and_stability() -> None:
         ("template", 1.0, {"templates": 0}, 1.0),
         ("use", 1.0, {"uses": 3}, 3.0),
         ("use", 1.0, {"uses": 1}, 1.0),
+        ("theme", 1.0, {"templates": 12}, 1.0),
     ],
 )
 def test_quantity(per: str, minimum: float, facts: dict[str, Any], expected: float) -> None:
@@ -446,7 +447,17 @@ def test_quantity(per: str, minimum: float, facts: dict[str, Any], expected: flo
 
 
 def test_quantity_covers_every_unit() -> None:
-    tested = {"finding", "module", "content_type", "site", "kloc", "1000_nodes", "template", "use"}
+    tested = {
+        "finding",
+        "module",
+        "theme",
+        "content_type",
+        "site",
+        "kloc",
+        "1000_nodes",
+        "template",
+        "use",
+    }
     assert tested == set(EFFORT_PER)
 
 
@@ -539,6 +550,7 @@ def test_check_json_shape_of_module_subject(rules: dict[str, Rule], kb: Knowledg
                 type="contrib",
                 enabled=True,
                 status="has_release",
+                d8_majors=[8, 9, 10, 11],
                 source="github.com/drupalprojects/panels",
             )
         ]

@@ -13,6 +13,7 @@ Case keys:
 * ``expect``: subject names of the findings, in engine order (``[]`` for pass);
 * ``annotate``: let the knowledge base set each module's status;
 * ``rule_settings``: per-rule settings, as ``[rules.settings.<ID>]`` would give;
+* ``core``: the target's Drupal major (``--core``; default 11);
 * ``effort``: ``[low, high]`` hours of the first finding;
 * ``message`` / ``evidence``: exact message / evidence of the first finding;
 * ``xfail``: a known engine or rule bug, with the reason (strict).
@@ -45,6 +46,7 @@ CASE_KEYS = {
     "expect",
     "annotate",
     "rule_settings",
+    "core",
     "effort",
     "message",
     "evidence",
@@ -122,7 +124,10 @@ def _build_site(case: dict[str, Any]) -> model.Site:
 def test_rule_case(rule_case: RuleCase) -> None:
     rule = _rules()[rule_case.rule_id]
     case = rule_case.data
-    settings = Settings(rule_settings={rule.id: dict(case.get("rule_settings", {}))})
+    settings = Settings(
+        rule_settings={rule.id: dict(case.get("rule_settings", {}))},
+        target_core=case.get("core", Settings().target_core),
+    )
     site = _build_site(case)
 
     findings = evaluate(rule, site, load_kb(), settings)
