@@ -12,8 +12,10 @@ from drupalscan.graph.display import apportion
 from drupalscan.inventory import model
 from drupalscan.render.htmlout import render_html
 from drupalscan.render.report import Report
-from drupalscan.render.view import LONG_TABLE, build_view, template_label, whole
+from drupalscan.render.siteview import template_label
+from drupalscan.render.view import LONG_TABLE, build_view
 from drupalscan.render.viewmodel import ReportView
+from drupalscan.render.wording import whole
 
 _SPAN = re.compile(r"^(?:(\d[\d,]*)–(\d[\d,]*)|0) h$")
 
