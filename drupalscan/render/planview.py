@@ -17,7 +17,6 @@ from drupalscan.render.viewmodel import (
     GroupView,
     RiskRow,
     RuleRow,
-    SiteView,
     SourceView,
     TargetFieldView,
     TargetModuleRow,
@@ -29,10 +28,10 @@ from drupalscan.render.wording import (
     FACT_PHRASES,
     ISSUE_KINDS,
     STATUS_LABELS,
-    cost_text,
     feature_label,
     hours_text,
     majors,
+    money_text,
 )
 from drupalscan.rules.model import Rule
 
@@ -149,26 +148,18 @@ def _source_view(
 
 
 def wave_views(
-    plan: model.Plan,
-    names: dict[str, str],
-    sites: dict[str, SiteView],
-    rate: float,
-    currency: str,
+    plan: model.Plan, display: model.Display, names: dict[str, str], currency: str
 ) -> list[WaveView]:
     """Waves as text: who moves, what it costs, and why in this order.
 
-    A wave's hours are the sums of its sites' displayed totals, so the wave
-    table adds up to the report's total.
+    A wave's hours (the plan's, `display`) are the sums of its sites' shown
+    totals, so the wave table adds up to the report's total.
     """
     out = []
-    figures = {fig.wave: fig for fig in plan.display.waves}
+    figures = {fig.wave: fig for fig in display.waves}
     for w in plan.waves:
-        fig = figures.get(w.index)
-        if fig is not None:
-            low, high = fig.hours.low, fig.hours.high
-        else:  # an older plan: the sum of its sites' shown totals
-            low = sum(sites[s].effort_low for s in w.sites if s in sites)
-            high = sum(sites[s].effort_high for s in w.sites if s in sites)
+        fig = figures[w.index]
+        low, high = fig.hours.low, fig.hours.high
         out.append(
             WaveView(
                 index=w.index,
@@ -182,7 +173,7 @@ def wave_views(
                 effort=hours_text(low, high),
                 low=low,
                 high=high,
-                cost=cost_text(low, high, rate, currency),
+                cost=money_text(fig.cost, currency),
                 rationale=w.rationale,
             )
         )

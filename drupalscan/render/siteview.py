@@ -1,20 +1,20 @@
 """The per-site part of the view-model: a site's findings, modules, themes and pages.
 
-One `SiteView` per site, and the finding rows the summary reuses.  Each
-finding's hours are the plan's (`EffortItem.shown_hours`, ``added_hours``)
-matched back to the finding; the site's totals are `Display.sites`.
+One `SiteView` per site, and the finding rows the summary reuses.  The
+hours, costs, readiness and counts are the plan's, found by `figures`: a
+finding's row shows its `FindingHours`, a site its `model.SiteFigures`.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict, deque
+from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from drupalscan.graph.display import listed_modules
 from drupalscan.inventory import model
 from drupalscan.inventory.model import SEVERITIES
 from drupalscan.render.charts import effort_bar
+from drupalscan.render.figures import FindingHours, FindingRow
 from drupalscan.render.report import Report
 from drupalscan.render.viewmodel import (
     BrokenLinkRow,
@@ -38,91 +38,10 @@ from drupalscan.render.wording import (
     EVIDENCE_KINDS,
     KIND_LABELS,
     READINESS_CLASS,
-    cost_text,
     hours_text,
+    money_text,
     status_label,
-    whole,
 )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class FindingHours:
-    """The whole hours the plan shows for one finding, and where it is counted.
-
-    The builders' working record between `effort_rows` and `FindingView`.
-    """
-
-    low: int
-    high: int
-    counted_low: int
-    counted_high: int
-    note: str
-    """Where the work is counted when not here, or empty."""
-    wave: int
-
-
-def effort_rows(
-    report: Report, names: dict[str, str]
-) -> tuple[dict[str, list[tuple[model.Finding, FindingHours]]], dict[str, model.HourRange]]:
-    """Each finding with the whole hours the plan shows for it, and each site's total.
-
-    The figures are the plan's (`model.Display`, `EffortItem.shown_hours` and
-    ``added_hours``): the JSON carries the same numbers.  Without effort items
-    (an older plan) each finding shows its own range rounded.
-    """
-    plan = report.plan
-    wave_of = {sid: w.index for w in plan.waves for sid in w.sites}
-    items: dict[tuple[str, str, str], deque[model.EffortItem]] = defaultdict(deque)
-    for item in plan.effort_items:
-        items[(item.site, item.rule, item.subject)].append(item)
-    counted_at: dict[tuple[str, str], tuple[str, int]] = {}
-    for item in plan.effort_items:
-        if item.counted_hours.high or item.counted_hours.low:
-            counted_at.setdefault((item.rule, item.subject), (item.site, item.wave))
-    out: dict[str, list[tuple[model.Finding, FindingHours]]] = defaultdict(list)
-    for f in report.findings:
-        queue = items.get((f.site, f.rule, f.subject.name))
-        match = queue.popleft() if queue else None
-        if match is None:
-            own = model.HourRange(low=whole(f.effort_hours.low), high=whole(f.effort_hours.high))
-            added, note, wave = own, "", wave_of.get(f.site, 0)
-        else:
-            own, added, wave = match.shown_hours, match.added_hours, match.wave
-            note = ""
-            if match.counted_hours != match.effort_hours:
-                where = counted_at.get((f.rule, f.subject.name))
-                if where and where[0] != f.site:
-                    note = f"counted on {names.get(where[0], where[0])} (wave {where[1]})"
-                else:
-                    note = match.note
-                    for sid, name in names.items():
-                        note = note.replace(sid, name)
-        out[f.site].append(
-            (
-                f,
-                FindingHours(
-                    low=own.low,
-                    high=own.high,
-                    counted_low=added.low,
-                    counted_high=added.high,
-                    note=note,
-                    wave=wave,
-                ),
-            )
-        )
-    figures = {fig.site: fig for fig in plan.display.sites}
-    totals = {}
-    for s in report.sites:
-        fig = figures.get(s.id)
-        if fig is not None:
-            totals[s.id] = fig.hours
-        else:
-            rows = out[s.id]
-            totals[s.id] = model.HourRange(
-                low=sum(r.counted_low for _, r in rows),
-                high=sum(r.counted_high for _, r in rows),
-            )
-    return out, totals
 
 
 def finding_view(f: model.Finding, names: dict[str, str], hours: FindingHours) -> FindingView:
@@ -296,20 +215,17 @@ def _page_samples(
 
 def site_view(
     site: model.Site,
-    pairs: list[tuple[model.Finding, FindingHours]],
-    total: model.HourRange,
+    pairs: list[FindingRow],
+    figures: model.SiteFigures,
     report: Report,
-    plan: model.Plan,
-    rate: float,
     currency: str,
     max_high: int,
 ) -> SiteView:
-    """Everything the report says about one site; `total` is its shown hours."""
+    """Everything the report says about one site, with the plan's `figures` for it."""
+    plan = report.plan
     names = {s.id: s.name or s.source for s in report.sites}
     findings = [f for f, _ in pairs]
-    counts = Counter(f.severity for f in findings)
-    figures = {fig.site: fig for fig in plan.display.sites}.get(site.id)
-    label = figures.readiness if figures else "Straightforward"
+    label = figures.readiness
     css = READINESS_CLASS.get(label, "warn")
     actions = {t.name: t.action for t in plan.target.modules}
     views = [finding_view(f, names, hours) for f, hours in pairs]
@@ -317,7 +233,7 @@ def site_view(
     # Per-call-site API findings get their own file:line table; mixed into
     # the findings table they would bury the few findings that decide cost.
     code = [_code_finding_view(v) for v in views if v.kind == "code"]
-    low, high = total.low, total.high
+    total = figures.hours
     modules, other_modules = _module_rows(site, findings, actions)
     page_rows, examples = _page_samples(report.pages(site.id) if site.origin == "url" else ())
     bundles = [
@@ -344,13 +260,14 @@ def site_view(
         ],
         readiness=label,
         readiness_class=css,
-        effort_low=low,
-        effort_high=high,
-        effort_text=hours_text(low, high),
-        cost_text=cost_text(low, high, rate, currency),
-        cost_sort=high * rate,
+        effort_low=total.low,
+        effort_high=total.high,
+        effort_text=hours_text(total.low, total.high),
+        cost_text=money_text(figures.cost, currency),
+        # A float as before: the plan's cost is an int when the rate is one.
+        cost_sort=float(figures.cost.high) if figures.cost else 0.0,
         bar=effort_bar(total, max_high),
-        severity=[(s, counts.get(s, 0)) for s in SEVERITIES],
+        severity=[(s, figures.findings.get(s, 0)) for s in SEVERITIES],
         counts=sorted(site.counts.items()),
         modules=modules,
         other_modules=other_modules,
@@ -380,13 +297,9 @@ def site_view(
         vocabularies=[(v.label or v.name, v.terms) for v in site.vocabularies],
         findings=views,
         other_findings=other,
-        other_total=hours_text(
-            sum(v.counted_low for v in other), sum(v.counted_high for v in other)
-        ),
+        other_total=hours_text(figures.finding_hours.low, figures.finding_hours.high),
         code_findings=code,
-        code_total=hours_text(
-            sum(c.finding.counted_low for c in code), sum(c.finding.counted_high for c in code)
-        ),
+        code_total=hours_text(figures.code_hours.low, figures.code_hours.high),
         shared_findings=sum(1 for v in views if v.shared),
         pages=site.pages,
         crawl_counts=_crawl_counts(site) if site.pages else [],

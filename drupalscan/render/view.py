@@ -12,6 +12,7 @@ from collections import Counter
 
 from drupalscan.inventory.model import SEVERITIES
 from drupalscan.render.charts import feature_matrix, graph_picture, wave_chart
+from drupalscan.render.figures import effort_rows, plan_display
 from drupalscan.render.planview import (
     content_model,
     dependency_issue_rows,
@@ -23,9 +24,9 @@ from drupalscan.render.planview import (
     wave_views,
 )
 from drupalscan.render.report import Report
-from drupalscan.render.siteview import effort_rows, finding_view, site_view
+from drupalscan.render.siteview import finding_view, site_view
 from drupalscan.render.viewmodel import ReportView
-from drupalscan.render.wording import KIND_LABELS, cost_text, hours_text, money
+from drupalscan.render.wording import KIND_LABELS, hours_text, money, money_text
 
 LONG_TABLE = 30
 """Rows a table shows on screen before the rest fold behind "show all"."""
@@ -36,23 +37,21 @@ def build_view(report: Report) -> ReportView:
     plan = report.plan
     sites = report.sites
     names = {s.id: s.name or s.source for s in sites}
-    rows, site_totals = effort_rows(report, names)
+    rows = effort_rows(report, names)
     cost = plan.cost
     currency = str(cost.get("currency", "")) if cost else ""
     rate = float(cost["rate"]) if cost else 0.0
-    max_high = max((t.high for t in site_totals.values()), default=0) or 1
+    display = plan_display(report, rows, rate)
+    figures = {fig.site: fig for fig in display.sites}
+    max_high = max((fig.hours.high for fig in display.sites), default=0) or 1
     site_views = [
-        site_view(s, rows[s.id], site_totals[s.id], report, plan, rate, currency, max_high)
-        for s in sites
+        site_view(s, rows[s.id], figures[s.id], report, currency, max_high) for s in sites
     ]
-    by_id = {v.id: v for v in site_views}
-    total_low = sum(v.effort_low for v in site_views)
-    total_high = sum(v.effort_high for v in site_views)
+    total, total_cost = display.hours, display.cost
     templates = {s.id: s.templates for s in sites}
-    severity_counts = Counter(f.severity for f in report.findings)
     top = [f for f in report.findings if f.severity in ("blocker", "high")][:8]
     shown = {id(f): r for pairs in rows.values() for f, r in pairs}
-    waves = wave_views(plan, names, by_id, rate, currency)
+    waves = wave_views(plan, display, names, currency)
     return ReportView(
         title=f"Drupal migration assessment{': ' + report.client if report.client else ''}",
         client=report.client,
@@ -63,16 +62,16 @@ def build_view(report: Report) -> ReportView:
         site_count=len(sites),
         long_table=LONG_TABLE,
         kinds=Counter(KIND_LABELS.get(s.kind, s.kind) for s in sites).most_common(),
-        total_effort=hours_text(total_low, total_high),
-        total_low=total_low,
-        total_high=total_high,
-        total_cost=cost_text(total_low, total_high, rate, currency),
+        total_effort=hours_text(total.low, total.high),
+        total_low=total.low,
+        total_high=total.high,
+        total_cost=money_text(total_cost, currency),
         # The card shows the range on two lines: one long line wrapped mid-figure.
-        cost_low=money(total_low * rate, currency) if rate else "",
-        cost_high=money(total_high * rate, currency) if rate else "",
+        cost_low=money(total_cost.low, currency) if total_cost else "",
+        cost_high=money(total_cost.high, currency) if total_cost else "",
         rate=f"{currency} {rate:,.0f}/h" if rate else "",
-        severity_counts=[(s, severity_counts.get(s, 0)) for s in SEVERITIES],
-        finding_count=plan.display.finding_count or len(report.findings),
+        severity_counts=[(s, display.findings.get(s, 0)) for s in SEVERITIES],
+        finding_count=display.finding_count,
         shared_count=sum(1 for r in shown.values() if r.note),
         top_findings=[finding_view(f, names, shown[id(f)]) for f in top],
         sites=site_views,

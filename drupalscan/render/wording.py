@@ -112,11 +112,11 @@ def money(value: float, currency: str) -> str:
     return f"{currency} {value:,.0f}"
 
 
-def cost_text(low: int, high: int, rate: float, currency: str) -> str:
-    """The cost of an hours range at the plan's rate, or empty without a rate."""
-    if not rate:
+def money_text(cost: model.MoneyRange | None, currency: str) -> str:
+    """The plan's cost range, ``EUR 1,320 – EUR 3,520``, or empty without a rate."""
+    if cost is None:
         return ""
-    return money(low * rate, currency) + " – " + money(high * rate, currency)
+    return money(cost.low, currency) + " – " + money(cost.high, currency)
 
 
 def feature_label(feature: str) -> str:
