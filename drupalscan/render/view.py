@@ -3,7 +3,8 @@
 This module puts the view-model together; its shape is `viewmodel`, the
 per-site parts are built by `siteview`, the plan-wide parts by `planview`,
 the pictures by `charts`, and the wording of keys and figures is `wording`.
-Every figure is the plan's (`model.Display`): the view reads and formats it.
+Every figure is the plan's (`model.Display`, found by `figures`): the view
+reads and formats it.
 """
 
 from __future__ import annotations
