@@ -147,9 +147,9 @@ def display(
             model.SiteFigures(
                 site=sid,
                 hours=site_totals[sid],
-                finding_hours=_sum(r.added_hours for r in other_rows),
-                code_hours=_sum(r.added_hours for r in code_rows),
-                cost=_cost(site_totals[sid], rate),
+                finding_hours=sum_hours(r.added_hours for r in other_rows),
+                code_hours=sum_hours(r.added_hours for r in code_rows),
+                cost=money_range(site_totals[sid], rate),
                 readiness=readiness(severities[sid]),
                 findings={s: severities[sid].get(s, 0) for s in model.SEVERITIES},
                 shared_findings=sum(1 for r in mine if r.note.startswith(UNCOUNTED_PREFIX)),
@@ -160,13 +160,15 @@ def display(
         )
     wave_views = []
     for wave in waves:
-        hours = _sum(site_totals[s] for s in wave.sites if s in site_totals)
-        wave_views.append(model.WaveFigures(wave=wave.index, hours=hours, cost=_cost(hours, rate)))
-    total = _sum(site_totals.values())
+        hours = sum_hours(site_totals[s] for s in wave.sites if s in site_totals)
+        wave_views.append(
+            model.WaveFigures(wave=wave.index, hours=hours, cost=money_range(hours, rate))
+        )
+    total = sum_hours(site_totals.values())
     counts = Counter(f.severity for f in findings if f.site in severities)
     return out_items, model.Display(
         hours=total,
-        cost=_cost(total, rate),
+        cost=money_range(total, rate),
         findings={s: counts.get(s, 0) for s in model.SEVERITIES},
         finding_count=sum(counts.values()),
         sites=site_views,
@@ -176,7 +178,8 @@ def display(
     )
 
 
-def _sum(ranges: Iterable[model.HourRange]) -> model.HourRange:
+def sum_hours(ranges: Iterable[model.HourRange]) -> model.HourRange:
+    """The sum of whole-hour ranges: a wave's or the report's hours from its sites'."""
     low = high = 0
     for r in ranges:
         low += r.low
@@ -184,7 +187,7 @@ def _sum(ranges: Iterable[model.HourRange]) -> model.HourRange:
     return model.HourRange(low=low, high=high)
 
 
-def _cost(hours: model.HourRange, rate: float | None) -> model.MoneyRange | None:
+def money_range(hours: model.HourRange, rate: float | None) -> model.MoneyRange | None:
     """Whole hours times the rate, or None without a rate."""
     if not rate:
         return None

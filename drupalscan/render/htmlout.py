@@ -11,7 +11,8 @@ from markupsafe import Markup
 from drupalscan.render.registry import register
 from drupalscan.render.report import Report
 from drupalscan.render.templates import environment, template_text
-from drupalscan.render.view import ACTION_LABELS, build_view
+from drupalscan.render.view import build_view
+from drupalscan.render.wording import ACTION_LABELS
 
 ACTION_COLOURS = {
     "keep_core": "#067647",

@@ -12,7 +12,10 @@ from drupalscan.graph.display import apportion
 from drupalscan.inventory import model
 from drupalscan.render.htmlout import render_html
 from drupalscan.render.report import Report
-from drupalscan.render.view import LONG_TABLE, build_view, template_label, whole
+from drupalscan.render.siteview import template_label
+from drupalscan.render.view import LONG_TABLE, build_view
+from drupalscan.render.viewmodel import ReportView
+from drupalscan.render.wording import whole
 
 _SPAN = re.compile(r"^(?:(\d[\d,]*)–(\d[\d,]*)|0) h$")
 
@@ -39,44 +42,43 @@ def test_apportion_adds_up_and_stays_close() -> None:
     assert whole(0.5) == 1 and whole(2.5) == 3 and whole(172.1) == 172
 
 
-def _check_sums(v: dict[str, object], rate: float) -> None:
-    sites = v["sites"]
-    assert isinstance(sites, list)
+def _check_sums(v: ReportView, rate: float) -> None:
+    sites = v.sites
     for s in sites:
-        rows = s["other_findings"] + s["code_findings"]
-        low = sum(hours(r["counted"])[0] for r in rows)
-        high = sum(hours(r["counted"])[1] for r in rows)
-        assert (low, high) == hours(s["effort_text"]), s["name"]
+        code = [c.finding for c in s.code_findings]
+        rows = s.other_findings + code
+        low = sum(hours(r.counted)[0] for r in rows)
+        high = sum(hours(r.counted)[1] for r in rows)
+        assert (low, high) == hours(s.effort_text), s.name
         # The two tables' subtotals are sums of their own rows too.
-        for key, part in (("other_total", s["other_findings"]), ("code_total", s["code_findings"])):
-            assert hours(s[key]) == (
-                sum(hours(r["counted"])[0] for r in part),
-                sum(hours(r["counted"])[1] for r in part),
+        for total_text, part in ((s.other_total, s.other_findings), (s.code_total, code)):
+            assert hours(total_text) == (
+                sum(hours(r.counted)[0] for r in part),
+                sum(hours(r.counted)[1] for r in part),
             )
         for r in rows:
             # A row counted here shows what it counts; one counted elsewhere counts 0 h.
-            if r["shared"]:
-                assert hours(r["counted"]) == (0, 0) and r["note"]
+            if r.shared:
+                assert hours(r.counted) == (0, 0) and r.note
             else:
-                assert r["effort"] == r["counted"]
-    total = hours(str(v["total_effort"]))
+                assert r.effort == r.counted
+    total = hours(v.total_effort)
     assert total == (
-        sum(hours(s["effort_text"])[0] for s in sites),
-        sum(hours(s["effort_text"])[1] for s in sites),
+        sum(hours(s.effort_text)[0] for s in sites),
+        sum(hours(s.effort_text)[1] for s in sites),
     )
-    waves = v["waves"]
-    assert isinstance(waves, list)
+    waves = v.waves
     if waves:
         assert total == (
-            sum(hours(w["effort"])[0] for w in waves),
-            sum(hours(w["effort"])[1] for w in waves),
+            sum(hours(w.effort)[0] for w in waves),
+            sum(hours(w.effort)[1] for w in waves),
         )
     if rate:
-        assert money(str(v["cost_low"])) == round(total[0] * rate)
-        assert money(str(v["cost_high"])) == round(total[1] * rate)
+        assert money(v.cost_low) == round(total[0] * rate)
+        assert money(v.cost_high) == round(total[1] * rate)
         for w in waves:
-            low, high = hours(w["effort"])
-            assert w["cost"] == f"EUR {low * rate:,.0f} – EUR {high * rate:,.0f}"
+            low, high = hours(w.effort)
+            assert w.cost == f"EUR {low * rate:,.0f} – EUR {high * rate:,.0f}"
 
 
 def test_displayed_rows_add_up_to_site_wave_and_total(example_report: Report) -> None:
@@ -84,21 +86,21 @@ def test_displayed_rows_add_up_to_site_wave_and_total(example_report: Report) ->
     plan = example_report.plan
     _check_sums(v, float(plan.cost["rate"]))
     # The total is the plan's exact total rounded once, and so is the cost.
-    low, high = hours(v["total_effort"])
+    low, high = hours(v.total_effort)
     assert (low, high) == (whole(plan.effort_hours.low), whole(plan.effort_hours.high))
-    assert money(v["cost_high"]) == round(plan.cost["high"])
+    assert money(v.cost_high) == round(plan.cost["high"])
 
 
 def test_work_counted_on_another_site_says_where(example_report: Report) -> None:
     v = build_view(example_report)
-    shared = [f for s in v["sites"] for f in s["findings"] if f["shared"]]
+    shared = [f for s in v.sites for f in s.findings if f.shared]
     assert example_report.plan.effort_items, "the example plan lists its effort items"
     assert shared, "the example client shares module work between sites"
-    names = {s["name"] for s in v["sites"]}
+    names = {s.name for s in v.sites}
     for f in shared:
-        match = re.fullmatch(r"counted on (.+) \(wave (\d+)\)", f["note"])
-        assert match and match.group(1) in names and match.group(1) != f["site"], f["note"]
-        assert hours(f["effort"]) != (0, 0)
+        match = re.fullmatch(r"counted on (.+) \(wave (\d+)\)", f.note)
+        assert match and match.group(1) in names and match.group(1) != f.site, f.note
+        assert hours(f.effort) != (0, 0)
 
 
 def test_sums_hold_with_fractions_and_without_effort_items(example_report: Report) -> None:
@@ -112,13 +114,13 @@ def test_sums_hold_with_fractions_and_without_effort_items(example_report: Repor
 
 
 def test_appendix_reads_without_placeholders(example_report: Report) -> None:
-    rules = build_view(example_report)["rules"]
+    rules = build_view(example_report).rules
     for r in rules:
-        assert not re.search(r"[{}‹›]", r["remedy"]), r
-    by_id = {r["id"]: r for r in rules}
-    assert "the replacement" in by_id["D7-API-001"]["remedy"]
-    assert by_id["D7-CUS-001"]["effort"].endswith("at least 0.5 KLOC")
-    assert "at least" not in by_id["D7-SITE-001"]["effort"]
+        assert not re.search(r"[{}‹›]", r.remedy), r
+    by_id = {r.id: r for r in rules}
+    assert "the replacement" in by_id["D7-API-001"].remedy
+    assert by_id["D7-CUS-001"].effort.endswith("at least 0.5 KLOC")
+    assert "at least" not in by_id["D7-SITE-001"].effort
 
 
 def test_template_labels() -> None:
@@ -139,27 +141,27 @@ def test_template_labels() -> None:
 
 def test_site_details_reconcile(example_report: Report) -> None:
     v = build_view(example_report)
-    for s, site in zip(v["sites"], example_report.sites, strict=True):
+    for s, site in zip(v.sites, example_report.sites, strict=True):
         # Crawled URLs split into parts that add up to the count shown.
         if site.pages:
-            parts = [int(p.split()[0]) for p in s["crawl_counts"]]
-            assert sum(parts) == site.pages, s["crawl_counts"]
-            assert [t["label"] for t in s["templates"]]
-            assert not any(t["label"].startswith("html:") for t in s["templates"])
+            parts = [int(p.split()[0]) for p in s.crawl_counts]
+            assert sum(parts) == site.pages, s.crawl_counts
+            assert [t.label for t in s.templates]
+            assert not any(t.label.startswith("html:") for t in s.templates)
         # Modules shown are those that matter; the rest are only counted.
         flagged = {
             f.subject.name
             for f in example_report.findings
             if f.site == site.id and f.subject.kind == "module"
         }
-        for m in s["modules"]:
-            assert m["enabled"] != "no" or m["type"] == "custom" or m["name"] in flagged
-        assert len(s["modules"]) + len(s["other_modules"]) == len(site.modules)
-        for m in s["modules"]:
-            if m["evidence"]:
-                assert m["evidence"]["summary"].startswith("seen in ")
-    comms = next(s for s in v["sites"] if s["other_modules"])
-    assert len(comms["modules"]) < 80 < len(comms["other_modules"]) + len(comms["modules"])
+        for m in s.modules:
+            assert m.enabled != "no" or m.type == "custom" or m.name in flagged
+        assert len(s.modules) + len(s.other_modules) == len(site.modules)
+        for m in s.modules:
+            if m.evidence:
+                assert m.evidence.summary.startswith("seen in ")
+    comms = next(s for s in v.sites if s.other_modules)
+    assert len(comms.modules) < 80 < len(comms.other_modules) + len(comms.modules)
 
 
 def _with_new_plan_data(report: Report) -> Report:
