@@ -12,7 +12,7 @@ from drupalscan.render.registry import register
 from drupalscan.render.report import Report
 from drupalscan.render.templates import environment, template_text
 from drupalscan.render.view import build_view
-from drupalscan.render.wording import ACTION_LABELS
+from drupalscan.render.wording import action_labels
 
 ACTION_COLOURS = {
     "keep_core": "#067647",
@@ -37,7 +37,7 @@ def render_html(report: Report) -> str:
         js=Markup(js),
         script_hash=f"sha256-{digest}",
         colours=ACTION_COLOURS,
-        action_labels=ACTION_LABELS,
+        action_labels=action_labels(report.plan.target.core),
     )
 
 

@@ -24,10 +24,11 @@ from drupalscan.render.viewmodel import (
     WaveView,
 )
 from drupalscan.render.wording import (
-    ACTION_LABELS,
     FACT_PHRASES,
     ISSUE_KINDS,
     STATUS_LABELS,
+    SUBJECT_PHRASES,
+    action_labels,
     feature_label,
     hours_text,
     majors,
@@ -43,7 +44,7 @@ def target_rows(plan: model.Plan, names: dict[str, str]) -> list[TargetModuleRow
     return [
         TargetModuleRow(
             name=t.name,
-            action=ACTION_LABELS.get(t.action, t.action),
+            action=action_labels(plan.target.core).get(t.action, t.action),
             action_key=t.action,
             status=STATUS_LABELS.get(t.status, t.status),
             replacement=t.replacement or "",
@@ -57,7 +58,8 @@ def target_rows(plan: model.Plan, names: dict[str, str]) -> list[TargetModuleRow
 def target_counts(plan: model.Plan) -> list[tuple[str, int]]:
     """Target modules per action, in words, every action listed in the planner's order."""
     counts = Counter(t.action for t in plan.target.modules)
-    return [(ACTION_LABELS[a], counts.get(a, 0)) for a in dict.fromkeys(ACTIONS.values())]
+    labels = action_labels(plan.target.core)
+    return [(labels[a], counts.get(a, 0)) for a in dict.fromkeys(ACTIONS.values())]
 
 
 def dependency_issue_rows(plan: model.Plan, names: dict[str, str]) -> list[DependencyIssueRow]:
@@ -180,13 +182,19 @@ def wave_views(
     return out
 
 
+def _blank(fact: str, rule: Rule, report: Report) -> str:
+    """What a remedy's ``{fact}`` reads as in the appendix, where no finding fills it."""
+    if fact in ("name", "label", "project"):
+        return SUBJECT_PHRASES.get(rule.applies_to, "this item")
+    if fact == "target_core":
+        return str(report.plan.target.core)
+    return FACT_PHRASES.get(fact, "the " + fact.replace("_", " "))
+
+
 def rule_row(rule: Rule, report: Report) -> RuleRow:
     """One appendix row: the rule in general words, with one real finding as example."""
     fired = [f for f in report.findings if f.rule == rule.id]
-    remedy = _PLACEHOLDER.sub(
-        lambda m: FACT_PHRASES.get(m.group(1), "the " + m.group(1).replace("_", " ")),
-        rule.remedy,
-    )
+    remedy = _PLACEHOLDER.sub(lambda m: _blank(m.group(1), rule, report), rule.remedy)
     example = next((f.remedy for f in fired if f.remedy and f.remedy != rule.remedy), "")
     return RuleRow(
         id=rule.id,

@@ -34,12 +34,15 @@ from drupalscan.render.viewmodel import (
     ThemeRow,
 )
 from drupalscan.render.wording import (
-    ACTION_LABELS,
     EVIDENCE_KINDS,
     KIND_LABELS,
     READINESS_CLASS,
+    STATUS_LABELS,
+    action_labels,
     hours_text,
     money_text,
+    origin_text,
+    release_text,
     status_label,
 )
 
@@ -111,9 +114,10 @@ def _module_evidence(evidence: list[model.Evidence]) -> ModuleEvidence:
 
 
 def _module_rows(
-    site: model.Site, findings: list[model.Finding], actions: dict[str, str]
+    site: model.Site, findings: list[model.Finding], actions: dict[str, str], core: int
 ) -> tuple[list[ModuleRow], list[str]]:
     """Modules that matter (enabled, custom, or with a finding) and the names of the rest."""
+    labels = action_labels(core)
     flagged = {f.subject.name for f in findings if f.subject.kind == "module"}
     listed, others = listed_modules(site, flagged)
     shown = [
@@ -126,8 +130,11 @@ def _module_rows(
             enabled="unknown" if m.enabled is None else ("yes" if m.enabled else "no"),
             status=status_label(m),
             status_key=m.status,
+            release=release_text(m.release, m.d8_majors) if m.status == "has_release" else "",
+            origin=origin_text(m.source),
+            source=m.source,
             replacement=m.replacement or "",
-            action=ACTION_LABELS.get(
+            action=labels.get(
                 actions.get(m.name, ""), "Not migrated" if m.enabled is False else ""
             ),
             evidence=_module_evidence(m.evidence) if m.evidence else None,
@@ -234,7 +241,7 @@ def site_view(
     # the findings table they would bury the few findings that decide cost.
     code = [_code_finding_view(v) for v in views if v.kind == "code"]
     total = figures.hours
-    modules, other_modules = _module_rows(site, findings, actions)
+    modules, other_modules = _module_rows(site, findings, actions, plan.target.core)
     page_rows, examples = _page_samples(report.pages(site.id) if site.origin == "url" else ())
     bundles = [
         BundleRow(
@@ -280,6 +287,9 @@ def site_view(
                 base_theme=t.base_theme or "",
                 engine=t.engine,
                 templates=len(t.code.templates) if t.code else 0,
+                status=STATUS_LABELS.get(t.status, t.status) if t.type == "contrib" else "",
+                release=release_text(t.release, t.d8_majors) if t.type == "contrib" else "",
+                origin=origin_text(t.source) if t.type == "contrib" else "",
             )
             for t in site.themes
             if t.enabled is not False or t.type == "custom"

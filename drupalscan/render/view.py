@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 
 from drupalscan.inventory.model import SEVERITIES
+from drupalscan.kb import load_kb
 from drupalscan.render.charts import feature_matrix, graph_picture, wave_chart
 from drupalscan.render.figures import effort_rows, plan_display
 from drupalscan.render.planview import (
@@ -53,6 +54,7 @@ def build_view(report: Report) -> ReportView:
     top = [f for f in report.findings if f.severity in ("blocker", "high")][:8]
     shown = {id(f): r for pairs in rows.values() for f, r in pairs}
     waves = wave_views(plan, display, names, currency)
+    kb_origin = load_kb().provenance()
     return ReportView(
         title=f"Drupal migration assessment{': ' + report.client if report.client else ''}",
         client=report.client,
@@ -61,6 +63,8 @@ def build_view(report: Report) -> ReportView:
         generated_at=report.generated_at,
         version=report.version,
         site_count=len(sites),
+        target_core=plan.target.core,
+        kb_origin=kb_origin,
         long_table=LONG_TABLE,
         kinds=Counter(KIND_LABELS.get(s.kind, s.kind) for s in sites).most_common(),
         total_effort=hours_text(total.low, total.high),

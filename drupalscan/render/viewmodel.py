@@ -104,6 +104,13 @@ class ModuleRow:
     status: str
     """The Drupal 8+ status in words."""
     status_key: str
+    release: str
+    """The newest Drupal 8+ release known and its majors (``4.1.1, Drupal 9–11``), or empty."""
+    origin: str
+    """Where the status comes from, in short: the bundled data with its date, a
+    refresh with its date, Drupal core or the site's code."""
+    source: str
+    """The full provenance: ``origin`` and the first cited source."""
     replacement: str
     action: str
     """The target action in words, or "Not migrated" / empty."""
@@ -121,6 +128,10 @@ class ThemeRow:
     base_theme: str
     engine: str
     templates: int
+    status: str
+    """A contrib theme's Drupal 8+ status in words; empty for core and custom themes."""
+    release: str
+    origin: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -533,6 +544,10 @@ class ReportView:
     generated_at: str
     version: str
     site_count: int
+    target_core: int
+    """The Drupal major the plan targets."""
+    kb_origin: str
+    """The bundled knowledge base and its date, as the verdicts cite it."""
     long_table: int
     """Rows a table shows on screen before the rest fold behind "show all"."""
     kinds: list[tuple[str, int]]

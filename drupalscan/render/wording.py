@@ -2,7 +2,7 @@
 
 Every builder of the view-model (`siteview`, `planview`, `charts`, `view`)
 shows the same keys and figures; their wording lives here once, so "Contrib
-for Drupal 10/11" or "1,234–2,000 h" read the same in every table.
+for Drupal 11" or "1,234–2,000 h" read the same in every table.
 """
 
 from __future__ import annotations
@@ -12,13 +12,19 @@ from drupalscan.inventory import model
 
 ACTION_LABELS = {
     "keep_core": "Keep (core)",
-    "contrib": "Contrib for Drupal 10/11",
+    "contrib": "Contrib for Drupal {core}",
     "replace": "Replace",
     "rewrite": "Rewrite",
     "drop": "Drop",
     "review": "Research",
 }
-"""The planner's target actions (`graph.plan.ACTIONS`) in the client's words."""
+"""The planner's target actions (`graph.plan.ACTIONS`) in the client's words;
+``{core}`` is the target's Drupal major (see `action_labels`)."""
+
+
+def action_labels(core: int) -> dict[str, str]:
+    """The action labels for a plan whose target runs Drupal ``core``."""
+    return {key: label.format(core=core) for key, label in ACTION_LABELS.items()}
 
 
 STATUS_LABELS = {
@@ -58,10 +64,18 @@ FEATURE_KINDS = {
 """The kinds of feature the consolidation groups and matrix compare."""
 
 
+SUBJECT_PHRASES = {
+    "module": "this module",
+    "theme": "this theme",
+    "site": "this site",
+    "content_type": "this content type",
+    "api_use": "this extension",
+}
+"""What a rule remedy's ``{name}``/``{label}`` stand for, by what the rule applies to."""
+
+
 FACT_PHRASES = {
     "replacement": "the replacement",
-    "name": "this module",
-    "label": "this module",
     "change_record": "the change record",
     "core_latest": "the latest release",
     "symbol": "the API",
@@ -135,3 +149,16 @@ def status_label(mod: model.Module) -> str:
 def majors(releases: list[int]) -> str:
     """``[10, 11]`` -> ``Drupal 10, 11``."""
     return "Drupal " + ", ".join(str(m) for m in sorted(releases)) if releases else ""
+
+
+def release_text(release: str | None, d8_majors: list[int]) -> str:
+    """``4.1.1 (Drupal 8, 9, 10, 11)``: the newest release known and the majors releases run on."""
+    if not release and not d8_majors:
+        return ""
+    span = majors(d8_majors)
+    return (release or "") + (f" ({span})" if span and release else span)
+
+
+def origin_text(source: str) -> str:
+    """The short origin of a verdict: what its provenance names before the first source."""
+    return source.split(": ", 1)[0]
