@@ -77,6 +77,9 @@ PRIMARY_FACTS: dict[str, tuple[str, ...]] = {
 }
 """Which fact a verdict rests on, so that source is cited first."""
 
+LOOKUPS_READ = "2026-12-02"
+"""When drupal-org-lookups.jsonl was read from drupal.org's pages."""
+
 TOP_THEMES = 300
 """Themes that get a verdict: the most used, as issue 13 asks."""
 
@@ -156,6 +159,10 @@ CORE_ALTERNATIVES: dict[str, tuple[str | None, str]] = {
     "breakpoints": (None, "core's Breakpoint module covers it"),
     "picture": (None, "core's Responsive Image module covers it"),
     "module_filter": (None, "core's Extend page has a search box; the 2.x redesign is not in core"),
+    "wysiwyg": (
+        "editor + ckeditor5 (core)",
+        "core's Editor module with CKEditor 5 takes its place; editor profiles become text formats",
+    ),
 }
 
 # Verdicts for widely used projects that only an Acquia Migrate Accelerate
@@ -1165,6 +1172,132 @@ def composer_evidence(data: Path) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+LOOKUP_HOSTS = (
+    "www.drupal.org",
+    "drupal.org",
+    "git.drupalcode.org",
+    "ftp-origin.drupal.org",
+    "project.pages.drupalcode.org",
+    "api.drupal.org",
+    "github.com",
+    "packagist.org",
+)
+"""Hosts a lookup may be cited to: drupal.org itself, its git and packaging,
+and code hosts; anything else (pastes, tutorials) is not evidence here."""
+
+
+def url_source(url: str, read: str) -> dict[str, str]:
+    """A cited page as a source: its host as repo, its path, the URL and when read."""
+    m = re.match(r"https?://([^/]+)(/.*)?$", url.strip())
+    host = (m.group(1) if m else "").lower()
+    host = "www.drupal.org" if host == "drupal.org" else host
+    path = (m.group(2) if m else "") or "/"
+    return {"repo": f"https://{host}", "path": path, "url": url.strip(), "read": read}
+
+
+def drupal_org_lookups(data: Path) -> dict[tuple[str, str], dict[str, Any]]:
+    """What drupal.org's own pages said about projects no other source covers.
+
+    One line per (kind, project) from drupal-org-lookups.jsonl: a status read
+    on the project page, its git branches/tags or release nodes, with the
+    pages cited. Evidence from other hosts is dropped; a line left with none
+    counts as unknown.
+    """
+    path = data / "drupal-org-lookups.jsonl"
+    read = LOOKUPS_READ
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        cited = [
+            url_source(e["url"], read)
+            for e in item["evidence"]
+            if re.match(r"https?://([^/]+)", e["url"])
+            and re.match(r"https?://([^/]+)", e["url"]).group(1).lower()  # type: ignore[union-attr]
+            in LOOKUP_HOSTS
+        ]
+        status = item["status"] if cited else "unknown"
+        out[(item["kind"], item["project"])] = {**item, "status": status, "sources": cited}
+    return out
+
+
+def apply_lookup(name: str, entry: dict[str, Any], lookup: dict[str, Any] | None) -> None:
+    """Lay a drupal.org lookup over a derived entry, in place.
+
+    The lookup decides where the derived entry says nothing (unknown). Where
+    both speak and disagree, a project page naming a successor or core wins
+    over a release seen (the page is the project's own word; the release is
+    noted), and a release seen in real sites' lock files wins over a lookup
+    that saw none (a lock is proof, a page excerpt without a release table
+    is not). Both are kept in the note either way.
+    """
+    if not lookup or lookup["status"] == "unknown":
+        return
+    derived = entry["status"]
+    said = lookup["status"]
+    confidence = lookup.get("confidence") or "medium"
+    # The researcher's notes sometimes say how a page was found; a client
+    # reads what it says, so those sentences stay in the research file.
+    sentences = re.split(r"(?<=[.;])\s+", lookup["note"].strip())
+    kept = [t for t in sentences if not re.search(r"search hit|\bresult|excerpt|URL field", t)]
+    note = " ".join(kept or sentences[:1]).rstrip(".;")
+    lead = f"drupal.org lookup ({confidence} confidence): {note}"
+    if derived not in ("unknown", said):
+        lock_proof = derived == "has_release" and said == "no_release"
+        if lock_proof:
+            entry["note"] = entry["note"].rstrip(".") + f"; a {lead}, but the lock files win."
+            entry["sources"] = [*entry["sources"], *lookup["sources"]]
+            return
+        lead += f"; the other sources said {derived} ({entry['note'].rstrip('.')}), the page wins"
+    entry["status"] = said
+    replacements = list(lookup.get("replacements") or [])
+    if said == "in_core" and lookup.get("in_core_as"):
+        replacements = [f"{lookup['in_core_as']} (core)"]
+    if said in ("replaced", "in_core", "obsolete"):
+        entry["replacements"] = replacements
+        entry["replacement"] = replacements[0] if replacements else None
+    if said == "has_release":
+        stated = {m for m in lookup["majors"] if m in KNOWN_MAJORS}
+        majors = sorted(set(entry["d8_majors"]) | stated)
+        entry["d8_majors"] = majors
+        version = lookup.get("newest_d8plus")
+        current = entry.get("newest_release")
+        if version and (not current or release_key(version) > release_key(current["version"])):
+            entry["newest_release"] = {
+                "version": version,
+                "majors": [m for m in lookup["majors"] if m in KNOWN_MAJORS],
+                "source": lookup["sources"][0],
+            }
+        if not majors:
+            lead += "; no supported Drupal major was shown"
+    entry["note"] = lead[:1].upper() + lead[1:] + "."
+    others = [s for s in entry["sources"] if s not in lookup["sources"]]
+    entry["sources"] = [*lookup["sources"], *others]
+
+
+def apply_judgement(name: str, entry: dict[str, Any], judgements: dict[str, Any]) -> None:
+    """A succession on the maintainers' judgement, where no page says it in words."""
+    judged = judgements["projects"].get(name)
+    if not judged or entry["status"] in ("replaced", "in_core"):
+        return  # a sourced succession or core move needs no judgement
+    before = entry["status"]
+    entry["status"] = judged["status"]
+    entry["replacements"] = list(judged["replacements"])
+    entry["replacement"] = judged["replacements"][0]
+    entry["note"] = (
+        f"Judged replaced by {', '.join(judged['replacements'])}: {judged['why'].rstrip('.')}"
+        + (f" (the sources alone said {before})" if before != "unknown" else "")
+        + "."
+    )
+    cited = [url_source(u, judgements["date"]) for u in judged["rests_on"]]
+    entry["sources"] = [
+        {"repo": "drupalscan", "path": "tools/kb-sources/judgements.json", "branch": "judgement"},
+        *cited,
+        *(s for s in entry["sources"] if s not in cited),
+    ]
+
+
 def build_contrib(data: Path) -> dict[str, Any]:
     """Contrib projects with a Drupal 8+ verdict, rank and sources."""
     contrib = load_json(data / "contrib-d7.json")
@@ -1220,11 +1353,15 @@ def build_contrib(data: Path) -> dict[str, Any]:
         entry["modules"] = [name]
         entry["sources"] = unique_sources(sig["sources"])
         out[name] = entry
+    lookups = drupal_org_lookups(data)
+    judgements = load_json(data / "judgements.json")
     for name, entry in out.items():
         entry["rank"] = ranks.get(name)
         primary = entry.pop("primary_source")
         if primary:
             entry["sources"] = [primary, *(s for s in entry["sources"] if s != primary)]
+        apply_lookup(name, entry, lookups.get(("module", name)))
+        apply_judgement(name, entry, judgements)
         newest = entry.get("newest_release")
         if newest and newest["source"] not in entry["sources"][:MAX_SOURCES]:
             entry["sources"].insert(1, newest["source"])
@@ -1239,6 +1376,7 @@ def build_contrib(data: Path) -> dict[str, Any]:
         # The newest dated observation the verdicts rest on: how stale the
         # bundle may be (a release newer than this is not in it).
         "data_as_of": max(seen_dates, default=""),
+        "lookups_read": LOOKUPS_READ,
         "projects": out,
         "module_to_project": module_to_project,
         "usage_rank": ranks,
@@ -1458,6 +1596,7 @@ def build_themes(data: Path) -> dict[str, Any]:
     """
     ranks = read_ranks(data / "d7-themes-by-usage.txt")
     locked = composer_evidence(data)
+    lookups = drupal_org_lookups(data)
     themes: dict[str, Any] = {}
     for name, rank in ranks.items():
         if rank > TOP_THEMES:
@@ -1469,6 +1608,8 @@ def build_themes(data: Path) -> dict[str, Any]:
         if primary:
             sources = [primary, *(s for s in sources if s != primary)]
         entry["sources"] = sources[:MAX_SOURCES] or [THEME_USAGE_SOURCE]
+        apply_lookup(name, entry, lookups.get(("theme", name)))
+        entry["sources"] = entry["sources"][:MAX_SOURCES]
         entry["rank"] = rank
         entry["modules"] = [name]
         themes[name] = entry

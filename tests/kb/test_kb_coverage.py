@@ -19,11 +19,12 @@ from drupalscan.kb import load_kb
 from drupalscan.kb.audit import audit
 
 FLOORS = {
-    ("module", 50): 98,
-    ("module", 300): 86,
-    ("module", 1000): 55,
-    ("module", 2000): 39,
-    ("theme", 300): 4,
+    ("module", 50): 100,
+    ("module", 300): 95,
+    ("module", 1000): 78,
+    ("module", 2000): 51,
+    ("theme", 50): 46,
+    ("theme", 300): 16,
 }
 """Percent of each band with a sourced status, at least."""
 

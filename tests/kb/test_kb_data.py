@@ -140,8 +140,16 @@ def test_module_to_project(contrib: dict[str, Any]) -> None:
         ("ckeditor", "in_core", "ckeditor5 (core)"),
         ("entity", "in_core", None),
         ("picture", "in_core", "responsive_image"),
-        # No source names redirect as its successor, so no claim is made.
-        ("globalredirect", "unknown", None),
+        # Well-known successions (issue 13), each with a source or a judgement.
+        ("globalredirect", "replaced", "redirect"),
+        ("nodequeue", "replaced", "entityqueue"),
+        ("imagecache_actions", "replaced", "image_effects"),
+        ("lightbox2", "replaced", "colorbox"),
+        ("shadowbox", "replaced", "colorbox"),
+        ("apachesolr", "replaced", "search_api_solr"),
+        ("wysiwyg", "in_core", "editor + ckeditor5 (core)"),
+        ("profile2", "replaced", "profile"),
+        ("site_map", "replaced", "sitemap"),
         # Top-200 projects that only an AMA note decides.
         ("menu_attributes", "replaced", "link_attributes"),
         ("page_title", "replaced", "metatag"),
@@ -226,7 +234,7 @@ def test_has_release_notes_name_the_majors_seen(contrib: dict[str, Any]) -> None
     assert rules["newest_release"]["version"] == "4.0.0"
     assert "pre-release tag only" in rules["note"]
     for name, entry in contrib["projects"].items():
-        if entry["status"] == "has_release":
+        if entry["status"] == "has_release" and not entry["note"].startswith("Drupal.org lookup"):
             assert "seen for Drupal" in entry["note"] or entry["d8_majors"] == [], name
 
 
@@ -250,5 +258,19 @@ def test_unknown_says_absence_of_evidence(contrib: dict[str, Any]) -> None:
     for name, entry in contrib["projects"].items():
         if entry["status"] == "unknown":
             assert "absence of evidence" in entry["note"], name
-    note = contrib["projects"]["globalredirect"]["note"]
-    assert "8.x branch but no 8.x tag" in note
+
+
+def test_lookups_and_judgements_cite_what_they_rest_on(contrib: dict[str, Any]) -> None:
+    """A drupal.org lookup cites the pages read; a judgement says it is one."""
+    nodequeue = contrib["projects"]["nodequeue"]
+    assert nodequeue["note"].startswith("Drupal.org lookup (high confidence)")
+    assert nodequeue["sources"][0]["url"].startswith("https://www.drupal.org/")
+    assert nodequeue["sources"][0]["read"] == contrib["lookups_read"]
+    lightbox2 = contrib["projects"]["lightbox2"]
+    assert lightbox2["note"].startswith("Judged replaced by colorbox")
+    assert lightbox2["sources"][0] == {
+        "repo": "drupalscan",
+        "path": "tools/kb-sources/judgements.json",
+        "branch": "judgement",
+    }
+    assert any("drupal.org" in s.get("url", "") for s in lightbox2["sources"][1:])
