@@ -164,7 +164,7 @@ class KnownUrls:
     holds every admitted URL (its primary key answers lookups), so memory
     keeps only the most recent RECENT_URLS, which catches the menu and
     footer links every page repeats.  Only the coordinator thread may call
-    ``in`` (the store connection is its own); workers use `recently_seen`.
+    ``in`` (the store connection is its own); workers use `seen_or_claim`.
     """
 
     def __init__(self, store: Store, site_id: str, size: int = RECENT_URLS) -> None:
@@ -172,6 +172,8 @@ class KnownUrls:
         self.site_id = site_id
         self.size = size
         self.recent: OrderedDict[str, None] = OrderedDict()
+        self._claims: set[str] = set()
+        self._claims_lock = threading.Lock()
 
     def add(self, url: str) -> None:
         """Remember a URL just admitted (it reaches the store at the next flush)."""
@@ -179,10 +181,26 @@ class KnownUrls:
         self.recent.move_to_end(url)
         if len(self.recent) > self.size:
             self.recent.popitem(last=False)
+        if self._claims:
+            with self._claims_lock:
+                self._claims.discard(url)
 
-    def recently_seen(self, url: str) -> bool:
-        """Memory-only check, safe from worker threads (a dict lookup)."""
-        return url in self.recent
+    def seen_or_claim(self, url: str) -> bool:
+        """For a worker about to follow a redirect: True when the target is
+        known or another worker is already following a redirect to it; else
+        claim it and answer False.
+
+        Two pages redirecting to one target (``/node/7`` and an old alias)
+        fetched at the same time would otherwise both fetch it: the seen set
+        learns of a target only when its page comes back.
+        """
+        if url in self.recent:
+            return True
+        with self._claims_lock:
+            if url in self._claims:
+                return True
+            self._claims.add(url)
+            return False
 
     def __contains__(self, url: object) -> bool:
         if not isinstance(url, str):
@@ -485,7 +503,7 @@ class _Crawl:
         def work(url: str, depth: int) -> None:
             """Fetch in this worker; parse here or hand the page to a helper."""
             try:
-                got = fetch_for_record(self.fetcher, self.login, url, known.recently_seen)
+                got = fetch_for_record(self.fetcher, self.login, url, known.seen_or_claim)
                 if parser is None:
                     done.put((url, record_page(got, depth, self.host)))
                 else:

@@ -345,6 +345,39 @@ def test_robots_txt_is_obeyed(server: MakeServer, store: Store) -> None:
         crawl_site(blocked.url, store, FAST)
 
 
+def test_two_redirects_to_one_page_in_flight_fetch_it_once(
+    server: MakeServer, store: Store
+) -> None:
+    """/node/7 and its old alias both redirect to the page; fetched together,
+    only one worker follows, so the page is requested once (the Northwind
+    crawl met this on a busy machine)."""
+    import threading
+
+    from drupalscan.collect.politeness import Politeness, Throttle
+
+    both_in_flight = threading.Barrier(2, timeout=20)
+
+    def handle(req: Req) -> Reply:
+        if req.path == "/":
+            return Reply(html("Home", '<a href="/node/7">n</a><a href="/hr/handbook">h</a>'))
+        if req.path in ("/node/7", "/hr/handbook"):
+            both_in_flight.wait()
+            return Reply("", status=301, headers={"Location": "/policies/code-of-conduct"})
+        if req.path == "/policies/code-of-conduct":
+            return Reply(html("Code of conduct"))
+        return Reply("", status=404)
+
+    srv = server(handle)
+    two_at_once = Throttle(Politeness(max_concurrency=2, adaptive=False))
+    options = CrawlOptions(retries=0, concurrency=2)
+    site = crawl_site(srv.url, store, options, throttle=two_at_once)
+    assert srv.hits["/policies/code-of-conduct"] == 1
+    pages = {p.url.removeprefix(srv.url): p for p in store.pages(site.id)}
+    followed = [pages[p] for p in ("node/7", "hr/handbook")]
+    assert sorted(p.final_url for p in followed) == [srv.url + "policies/code-of-conduct"] * 2
+    assert sum(1 for p in followed if p.status == 200) == 1  # one carries the content
+
+
 def test_redirect_loop_and_long_chains(server: MakeServer, store: Store) -> None:
     def handle(req: Req) -> Reply:
         if req.path == "/":
