@@ -447,7 +447,14 @@ def _relative(exc: Exception, docroot: Docroot) -> str:
 
 
 def _classify(item: _Found, kb: Any) -> tuple[str, str | None]:
-    """(type, project) of an extension: core, contrib or custom."""
+    """(type, project) of an extension: core, contrib, custom or unverified.
+
+    Contributed means drupal.org packaged it (its packaging footer left a
+    ``datestamp``) or the knowledge base knows the project.  A ``project =``
+    line alone proves nothing: agencies write one into their own modules, so
+    such a module is ``unverified`` (its code is measured like custom code)
+    rather than guessed either way.
+    """
     project = item.info.get("project")
     project = project if isinstance(project, str) and project else None
     in_custom = "custom" in item.directory.split("/")
@@ -455,9 +462,15 @@ def _classify(item: _Found, kb: Any) -> tuple[str, str | None]:
         return "core", "drupal"
     if in_custom:
         return "custom", None
-    if project and project != "drupal":
-        return "contrib", project
     known = kb.project_for_module(item.name) if item.kind == "module" else None
+    if project and project != "drupal":
+        packaged = bool(item.info.get("datestamp"))
+        listed = (
+            kb.project(project) is not None
+            or known == project
+            or (item.kind == "theme" and kb.theme_rank(project) is not None)
+        )
+        return ("contrib" if packaged or listed else "unverified"), project
     if known:
         return "contrib", known
     return "custom", None
@@ -583,7 +596,7 @@ def _attach_code(
     """
     cache = {} if cache is None else cache
     everything: list[model.Module | model.Theme] = [*facts.modules, *facts.themes]
-    custom = [e for e in everything if e.type == "custom"]
+    custom = [e for e in everything if e.type in ("custom", "unverified")]
     todo = [e for e in custom if (e.name, e.path) not in cache]
     if todo:
         _measure(facts.docroot.path, todo, code_files, kb, cache)

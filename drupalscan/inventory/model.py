@@ -26,8 +26,10 @@ SCHEMA_VERSION = 1
 SEVERITIES = ("blocker", "high", "medium", "low", "info")
 """Finding severities, most serious first."""
 
-MODULE_TYPES = ("core", "contrib", "custom", "unknown", "plugin")
-"""``plugin``: an extension of another platform (a WordPress plugin), seen from outside."""
+MODULE_TYPES = ("core", "contrib", "custom", "unverified", "unknown", "plugin")
+"""``unverified``: says it belongs to a project, but drupal.org did not package it
+and the knowledge base does not know the project (custom code until shown otherwise);
+``plugin``: an extension of another platform (a WordPress plugin), seen from outside."""
 
 MODULE_STATUSES = (
     "core",
@@ -115,8 +117,8 @@ class Module:
     project: str | None = None
     version: str | None = None
     type: str = "unknown"
-    """core | contrib | custom | unknown (crawled sites often cannot tell), or
-    plugin for another platform's extensions (a WordPress plugin)."""
+    """core | contrib | custom | unverified | unknown (crawled sites often cannot
+    tell), or plugin for another platform's extensions (a WordPress plugin)."""
     enabled: bool | None = None
     """None when no database or drush output says."""
     schema_version: int | None = None

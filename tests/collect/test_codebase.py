@@ -414,3 +414,44 @@ def test_huge_php_file_is_counted_not_read(northwind_docroot: Path) -> None:
     assert hr_mod.code is not None and hr_mod.code.php_files >= 1
     assert not any(u.file.endswith("generated.inc") for u in hr_mod.code.api_uses)
     assert any("generated.inc" in w and "too large" in w for w in facts.warnings)
+
+
+def test_contrib_is_what_drupal_org_packaged_or_the_kb_knows(tmp_path: Path) -> None:
+    """A ``project =`` line alone is not proof of contrib (issue 13)."""
+    root = _mini_docroot(tmp_path / "site")
+    footer = (
+        "\n; Information added by Drupal.org packaging script on 2019-04-03\n"
+        'version = "7.x-1.4"\ncore = "7.x"\nproject = "{p}"\ndatestamp = "1554307093"\n'
+    )
+    files = {
+        # Packaged by drupal.org, a project the knowledge base has never seen.
+        "sites/all/modules/rare_widget/rare_widget.info": "name = Rare widget\ncore = 7.x\n"
+        + footer.format(p="rare_widget"),
+        # An agency's own module with a project line it wrote itself.
+        "sites/all/modules/acme_events/acme_events.info": (
+            "name = ACME events\ncore = 7.x\nproject = acme_events\nversion = 7.x-2.0\n"
+        ),
+        "sites/all/modules/acme_events/acme_events.module": (
+            "<?php\nfunction acme_events_menu() {\n  return array();\n}\n"
+        ),
+        # A git checkout of a known project: no footer, but the project is known.
+        "sites/all/modules/token/token.info": "name = Token\ncore = 7.x\nproject = token\n",
+        # No project line, unknown name: the site's own.
+        "sites/all/modules/acme_tweaks/acme_tweaks.info": "name = ACME tweaks\ncore = 7.x\n",
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    modules = {m.name: m for m in scan_codebase(root).modules}
+    assert (modules["rare_widget"].type, modules["rare_widget"].project) == (
+        "contrib",
+        "rare_widget",
+    )
+    assert (modules["acme_events"].type, modules["acme_events"].project) == (
+        "unverified",
+        "acme_events",
+    )
+    assert modules["acme_events"].code is not None
+    assert modules["acme_events"].code.php_lines == 4  # measured like custom code
+    assert modules["token"].type == "contrib"
+    assert modules["acme_tweaks"].type == "custom"

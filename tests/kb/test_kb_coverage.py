@@ -21,10 +21,10 @@ from drupalscan.kb.audit import audit
 FLOORS = {
     ("module", 50): 100,
     ("module", 300): 95,
-    ("module", 1000): 78,
-    ("module", 2000): 51,
+    ("module", 1000): 82,
+    ("module", 2000): 60,
     ("theme", 50): 46,
-    ("theme", 300): 16,
+    ("theme", 300): 23,
 }
 """Percent of each band with a sourced status, at least."""
 
