@@ -17,6 +17,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+from drupalscan.collect.declared import DeclaredProjects, read_declared, reconcile
+from drupalscan.collect.features import exported, is_generated
 from drupalscan.collect.infofile import (
     InfoError,
     as_list,
@@ -25,6 +27,7 @@ from drupalscan.collect.infofile import (
     parse_dependency,
     read_info,
 )
+from drupalscan.collect.patches import PATCHED_FOLDER, listed_in_patches_txt
 from drupalscan.collect.walk import WalkReport, walk_files
 from drupalscan.inventory import model
 
@@ -86,6 +89,9 @@ class _WalkResult:
     infos: list[_InfoFile] = field(default_factory=list)
     code_files: list[str] = field(default_factory=list)
     patch_files: list[str] = field(default_factory=list)
+    make_files: list[str] = field(default_factory=list)
+    declared: DeclaredProjects = field(default_factory=DeclaredProjects)
+    """What composer and make files beside or in the docroot declare."""
     warnings: list[str] = field(default_factory=list)
     code_cache: dict[tuple[str, str], tuple[model.CodeFacts, list[str]]] = field(
         default_factory=dict
@@ -298,6 +304,8 @@ def scan_codebase(
             walk.code_files.append(rel)
         elif name.endswith(".patch") or name == "PATCHES.txt":
             walk.patch_files.append(rel)
+        elif name.endswith((".make", ".make.yml")):
+            walk.make_files.append(rel)
         if name == "settings.php" and rel_dir.startswith("sites/") and rel_dir.count("/") == 1:
             settings_dirs.append(rel_dir)
     for label, items in (
@@ -315,8 +323,31 @@ def scan_codebase(
             )
     if resolved != "sites/default" and resolved not in settings_dirs:
         walk.warnings.append(f"{resolved} has no settings.php: Drupal would not serve it")
+    walk.declared = _declared(Path(path).expanduser(), docroot.path, walk)
     facts = CodebaseFacts(docroot=docroot, multisite=multisite, site_dir=resolved, walk=walk)
     return for_profile(facts, profile, kb=kb)
+
+
+def _declared(given: Path, docroot: Path, walk: _WalkResult) -> DeclaredProjects:
+    """Projects declared by composer files beside the docroot (or in the folder
+    given) and by make files in the docroot or at the repository's top level."""
+    found = read_declared(docroot, walk.make_files)
+    for root in dict.fromkeys([given.resolve(), docroot.parent]):
+        if root == docroot or not root.is_dir():
+            continue
+        top = sorted(
+            entry.name
+            for entry in root.iterdir()
+            if entry.is_file() and entry.name.endswith((".make", ".make.yml"))
+        )
+        more = read_declared(root, top)
+        for project in more.projects.values():
+            found.add(project)
+        found.files.extend(more.files)
+        found.warnings.extend(more.warnings)
+        if more.files:
+            break  # the repository root is the nearer one that declares anything
+    return found
 
 
 def for_profile(facts: CodebaseFacts, profile: str, *, kb: Any = None) -> CodebaseFacts:
@@ -347,6 +378,8 @@ def for_profile(facts: CodebaseFacts, profile: str, *, kb: Any = None) -> Codeba
         kind = _extension_kind(item.directory, item.name, item.info)
         found.append(_Found(item.name, kind, item.directory, item.info, rank))
     _resolve_extensions(new, found, kb)
+    new.warnings.extend(walk.declared.warnings)
+    new.warnings.extend(reconcile(new.modules, new.themes, walk.declared))
     if profile not in new.profiles and new.profiles:
         new.warnings.append(
             f"install profile {profile} is not in profiles/ "
@@ -551,6 +584,7 @@ def _resolve_extensions(facts: CodebaseFacts, found: list[_Found], kb: Any) -> N
                 php=info_text(chosen.info.get("php")),
                 datestamp=info_text(chosen.info.get("datestamp")),
                 files=as_list(chosen.info.get("files")),
+                features=exported(chosen.info),
             )
         )
 
@@ -635,15 +669,22 @@ def _measure(
         except OSError as exc:
             bucket.warnings.append(f"{rel}: cannot read ({exc.strerror})")
             continue
+        lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+        if isinstance(ext, model.Module) and ext.features and is_generated(ext.name, rel, data):
+            # Configuration Features wrote: Drupal 8+ config, not code to port.
+            bucket.generated_files += 1
+            bucket.generated_lines += lines
+            continue
         bucket.files += 1
         if b"\x00" in data[:8192]:
             bucket.warnings.append(f"{rel}: binary content in a PHP file; not scanned")
             continue
-        bucket.lines += data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+        bucket.lines += lines
         if rel.endswith(".tpl.php"):
             # Templates are rewritten wholesale in Twig (counted by the theme
             # rule); listing render() calls inside them would double count.
             continue
+        bucket.functions += len(_FUNCTION.findall(data))
         bucket.hooks.update(scanner.hooks(ext.name, data))
         bucket.api_uses.extend(scanner.api_uses(ext.name, rel, data))
     for idx, ext in enumerate(exts):
@@ -654,6 +695,9 @@ def _measure(
             templates=sorted(bucket.templates),
             hooks=sorted(bucket.hooks),
             api_uses=sorted(bucket.api_uses, key=lambda u: (u.file, u.line, u.symbol)),
+            functions=bucket.functions,
+            generated_files=bucket.generated_files,
+            generated_lines=bucket.generated_lines,
         )
         cache[(ext.name, ext.path)] = (code, bucket.warnings)
 
@@ -692,6 +736,9 @@ def _replace_in(facts: CodebaseFacts, old: Any, new: Any) -> None:
 class _CodeAcc:
     files: int = 0
     lines: int = 0
+    functions: int = 0
+    generated_files: int = 0
+    generated_lines: int = 0
     templates: list[str] = field(default_factory=list)
     hooks: set[str] = field(default_factory=set)
     api_uses: list[model.ApiUse] = field(default_factory=list)
@@ -772,6 +819,21 @@ def _is_pattern_hook(hook: str, known: frozenset[str]) -> bool:
     )
 
 
+def _patch_entries(root: Path, files: list[str]) -> list[str]:
+    """Patch files as entries; a drush make PATCHES.txt stands for the patches it lists."""
+    out: list[str] = []
+    for rel in files:
+        listed = listed_in_patches_txt(root / rel) if rel.endswith("PATCHES.txt") else []
+        folder = rel.rpartition("/")[0]
+        for entry in listed or [rel]:
+            # A listed file name next to PATCHES.txt is the patch file itself.
+            beside = f"{folder}/{entry}" if folder else entry
+            if "://" not in entry and entry != rel and (root / beside).is_file():
+                entry = beside
+            out.append(entry)
+    return list(dict.fromkeys(out))
+
+
 def _attach_patches(facts: CodebaseFacts, patch_files: list[str]) -> None:
     """Attach `*.patch` and PATCHES.txt files to what they patch.
 
@@ -782,8 +844,6 @@ def _attach_patches(facts: CodebaseFacts, patch_files: list[str]) -> None:
     recorded on the ``system`` module, whose project is ``drupal``.  Anything
     else is named in a warning rather than guessed at.
     """
-    if not patch_files:
-        return
     owners: dict[str, tuple[str, int]] = {}
     core_dirs: dict[str, int] = {}
     for i, mod in enumerate(facts.modules):
@@ -814,13 +874,20 @@ def _attach_patches(facts: CodebaseFacts, patch_files: list[str]) -> None:
             unplaced.append(rel)
         else:
             by_owner.setdefault(found, []).append(rel)
+    root = facts.docroot.path
     for (kind, idx), files in by_owner.items():
+        found_here = _patch_entries(root, sorted(files))
         if kind == "theme":
             theme = facts.themes[idx]
-            facts.themes[idx] = model.replace(theme, patches=sorted(files))
+            merged = list(dict.fromkeys([*theme.patches, *found_here]))
+            facts.themes[idx] = model.replace(theme, patches=merged)
         else:
             mod = facts.modules[idx]
-            facts.modules[idx] = model.replace(mod, patches=sorted(files))
+            merged = list(dict.fromkeys([*mod.patches, *found_here]))
+            facts.modules[idx] = model.replace(mod, patches=merged)
+    for i, mod in enumerate(facts.modules):
+        if mod.type != "core" and "patched" in mod.path.split("/") and not mod.patches:
+            facts.modules[i] = model.replace(mod, patches=[PATCHED_FOLDER])
     if unplaced:
         facts.warnings.append(
             "patch files not inside any extension, not attached: " + ", ".join(sorted(unplaced))

@@ -175,7 +175,49 @@ def display(
         waves=wave_views,
         matrix=_matrix(sites, groups),
         layout={n: [x, y] for n, (x, y) in positions(dependency_edges).items()},
+        drivers=drivers(out_items, total),
     )
+
+
+DRIVERS_SHOWN = 6
+"""Rules in the sensitivity table: the few that move the total most."""
+
+
+def drivers(items: Sequence[model.EffortItem], total: model.HourRange) -> list[model.Driver]:
+    """The rules whose rates move the estimate most, with the inputs behind them.
+
+    A consultant defends a total by its largest parts: the rule, how many
+    units it counted (modules, KLOC, exported views), the rate per unit and
+    the hours that makes.  A rate wrong by half moves the total by half the
+    rule's hours, so the table says where a house rate matters.
+    """
+    by_rule: dict[str, list[model.EffortItem]] = defaultdict(list)
+    for item in items:
+        if item.counted_hours.high > 0:
+            by_rule[item.rule].append(item)
+    rows = []
+    for rule, mine in by_rule.items():
+        quantity = sum(i.counted_quantity for i in mine)
+        low = sum(i.counted_hours.low for i in mine)
+        high = sum(i.counted_hours.high for i in mine)
+        rate = (
+            model.Effort(low=round(low / quantity, 2), high=round(high / quantity, 2))
+            if quantity
+            else model.Effort()
+        )
+        rows.append(
+            model.Driver(
+                rule=rule,
+                unit=mine[0].unit,
+                quantity=round(quantity, 2),
+                rate=rate,
+                hours=model.HourRange(low=whole_hours(low), high=whole_hours(high)),
+                share=round(100 * high / total.high) if total.high else 0,
+                findings=len(mine),
+            )
+        )
+    rows.sort(key=lambda d: (-d.hours.high, d.rule))
+    return rows[:DRIVERS_SHOWN]
 
 
 def sum_hours(ranges: Iterable[model.HourRange]) -> model.HourRange:

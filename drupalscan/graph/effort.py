@@ -123,12 +123,14 @@ def count_once(
     for finding in ordered_findings:
         wave = position[finding.site][0]
         counted = finding.effort_hours
+        counted_quantity = finding.quantity
         note = ""
         if is_shared(finding):
             key = (finding.rule, finding.subject.name)
             origin = first[key]
             if origin is not finding:
                 counted = model.Effort()
+                counted_quantity = 0.0
                 note = (
                     f"{UNCOUNTED_PREFIX}{names.get(origin.site, origin.site)} "
                     f"(wave {position[origin.site][0]})"
@@ -144,6 +146,8 @@ def count_once(
                 wave=wave,
                 effort_hours=finding.effort_hours,
                 counted_hours=counted,
+                counted_quantity=counted_quantity,
+                unit=finding.unit,
                 note=note,
             )
         )

@@ -106,6 +106,12 @@ class CodeFacts:
     hooks: list[str] = field(default_factory=list)
     """Hooks implemented, as ``hook_NAME``."""
     api_uses: list[ApiUse] = field(default_factory=list)
+    functions: int = 0
+    """Functions defined in the hand-written files."""
+    generated_files: int = 0
+    """Files the Features module wrote (``*.features.inc``, ``*.views_default.inc``
+    ...): configuration in code, not counted in ``php_files``/``php_lines``."""
+    generated_lines: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -140,6 +146,12 @@ class Module:
     """drupal.org packaging time (Unix seconds, as text) of this release."""
     files: list[str] = field(default_factory=list)
     """``files[]`` entries: classes registered with Drupal 7's autoloader."""
+    features: dict[str, list[str]] = field(default_factory=dict)
+    """For a Features export: component (``views_view``, ``field_base`` ...) ->
+    the items it exports, from the ``.info`` file's ``features[...]`` lines."""
+    declared_in: list[str] = field(default_factory=list)
+    """Files declaring the project (``composer.lock``, ``site.make``); with no
+    ``path``, the code is not in the tree scanned (a composer or make build)."""
     code: CodeFacts | None = None
     """Only for custom modules."""
     patches: list[str] = field(default_factory=list)
@@ -175,6 +187,8 @@ class Theme:
     """Media -> stylesheet files, from ``stylesheets[MEDIA][]``."""
     scripts: list[str] = field(default_factory=list)
     patches: list[str] = field(default_factory=list)
+    declared_in: list[str] = field(default_factory=list)
+    """Files declaring the project; see `Module.declared_in`."""
     code: CodeFacts | None = None
     status: str = "unknown"
     """Knowledge-base verdict for a contrib theme (custom themes stay ``unknown``)."""
@@ -331,7 +345,7 @@ class Subject:
     """What a finding is about."""
 
     kind: str
-    """site | module | theme | content_type | field | code | text_format."""
+    """site | module | theme | content_type | field | code | export | text_format."""
     name: str
     status: str | None = None
     """For modules: the knowledge-base status (see MODULE_STATUSES)."""
@@ -363,6 +377,11 @@ class Finding:
     category: str = ""
     evidence: list[str] = field(default_factory=list)
     effort_hours: Effort = field(default_factory=Effort)
+    quantity: float = 0.0
+    """How many of its rule's effort units the finding stands for (``effort_hours``
+    is the rule's rate times this)."""
+    unit: str = ""
+    """The rule's effort unit: module, kloc, item, patch, template ..."""
     remedy: str = ""
     references: list[str] = field(default_factory=list)
     shared: bool = False
@@ -543,6 +562,9 @@ class EffortItem:
     """The finding's own range."""
     counted_hours: Effort = field(default_factory=Effort)
     """What the plan adds up: the same, or zero when counted on another site."""
+    counted_quantity: float = 0.0
+    """The finding's effort units the plan adds up (zero when counted elsewhere)."""
+    unit: str = ""
     shown_hours: HourRange = field(default_factory=HourRange)
     """The whole hours the report shows for the finding (its own range when
     counted on another site)."""
@@ -605,6 +627,23 @@ class FeatureMatrix:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Driver:
+    """One rule's share of the estimate: what moves the total if its rate is wrong."""
+
+    rule: str
+    unit: str
+    quantity: float
+    """Effort units counted across the plan (modules, KLOC, exported items ...)."""
+    rate: Effort = field(default_factory=Effort)
+    """Hours per unit, as applied (a ``[effort.RULE]`` override included)."""
+    hours: HourRange = field(default_factory=HourRange)
+    """Whole hours counted for the rule."""
+    share: int = 0
+    """Percent of the plan's high total."""
+    findings: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Display:
     """Every figure the report shows, computed in the plan (graph/display.py)."""
 
@@ -618,6 +657,8 @@ class Display:
     matrix: FeatureMatrix = field(default_factory=FeatureMatrix)
     layout: dict[str, list[float]] = field(default_factory=dict)
     """Dependency picture: module -> [x, y] in [0, 1], dependencies to the right."""
+    drivers: list[Driver] = field(default_factory=list)
+    """The rules that move the total most, largest first (the sensitivity table)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

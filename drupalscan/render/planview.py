@@ -14,6 +14,7 @@ from drupalscan.inventory import model
 from drupalscan.render.report import Report
 from drupalscan.render.viewmodel import (
     DependencyIssueRow,
+    DriverRow,
     GroupView,
     RiskRow,
     RuleRow,
@@ -34,7 +35,7 @@ from drupalscan.render.wording import (
     majors,
     money_text,
 )
-from drupalscan.rules.model import Rule
+from drupalscan.rules.model import UNIT_LABELS, Rule
 
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -208,3 +209,24 @@ def rule_row(rule: Rule, report: Report) -> RuleRow:
         effort=rule.effort_text(),
         fired=len(fired),
     )
+
+
+def driver_rows(plan: model.Plan, rules: list[Rule]) -> list[DriverRow]:
+    """The plan's sensitivity table in words: units counted, rate, hours, share."""
+    by_id = {r.id: r for r in rules}
+    out = []
+    for d in plan.display.drivers:
+        rule = by_id.get(d.rule)
+        one, many = UNIT_LABELS.get(d.unit, (d.unit, d.unit))
+        count = f"{d.quantity:g}"
+        out.append(
+            DriverRow(
+                rule=d.rule,
+                title=rule.title if rule else d.rule,
+                counted=f"{count} {one if d.quantity == 1 else many}",
+                rate=f"{d.rate.low:g}–{d.rate.high:g} h per {one}",
+                effort=hours_text(d.hours.low, d.hours.high),
+                share=d.share,
+            )
+        )
+    return out

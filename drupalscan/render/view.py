@@ -18,6 +18,7 @@ from drupalscan.render.figures import effort_rows, plan_display
 from drupalscan.render.planview import (
     content_model,
     dependency_issue_rows,
+    driver_rows,
     group_views,
     risk_rows,
     rule_row,
@@ -51,7 +52,13 @@ def build_view(report: Report) -> ReportView:
     ]
     total, total_cost = display.hours, display.cost
     templates = {s.id: s.templates for s in sites}
-    top = [f for f in report.findings if f.severity in ("blocker", "high")][:8]
+    # The costliest blockers and high-severity findings: what drives cost and
+    # risk leads, not the first eight in site order.
+    serious = [f for f in report.findings if f.severity in ("blocker", "high")]
+    top = sorted(
+        serious,
+        key=lambda f: (f.severity != "blocker", -f.effort_hours.high, f.rule, f.subject.name),
+    )[:8]
     shown = {id(f): r for pairs in rows.values() for f, r in pairs}
     waves = wave_views(plan, display, names, currency)
     kb_origin = load_kb().provenance()
@@ -79,6 +86,7 @@ def build_view(report: Report) -> ReportView:
         finding_count=display.finding_count,
         shared_count=sum(1 for r in shown.values() if r.note),
         top_findings=[finding_view(f, names, shown[id(f)]) for f in top],
+        drivers=driver_rows(plan, report.rules),
         sites=site_views,
         target=target_rows(plan, names),
         target_counts=target_counts(plan),

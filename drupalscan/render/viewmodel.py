@@ -534,6 +534,21 @@ class GraphPicture:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DriverRow:
+    """One line of "what drives the estimate": a rule's units, rate and hours."""
+
+    rule: str
+    title: str
+    counted: str
+    """``14 modules``, ``3.2 KLOC``, ``11 exported items``."""
+    rate: str
+    """``12–32 h per KLOC``."""
+    effort: str
+    share: int
+    """Percent of the high total."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReportView:
     """Everything the HTML and Markdown templates show, as ``v``."""
 
@@ -564,6 +579,9 @@ class ReportView:
     finding_count: int
     shared_count: int
     top_findings: list[FindingView]
+    """Blockers and high-severity findings, the costliest first."""
+    drivers: list[DriverRow]
+    """The rules that move the total most (the plan's sensitivity table)."""
     sites: list[SiteView]
     target: list[TargetModuleRow]
     target_counts: list[tuple[str, int]]

@@ -77,6 +77,10 @@ def quantity(rule: Rule, facts: Mapping[str, Any]) -> float:
         qty = float(facts.get("templates") or 0)
     elif per == "use":
         qty = float(facts.get("uses") or 0)
+    elif per == "patch":
+        qty = float(facts.get("patches") or 0)
+    elif per == "item":
+        qty = float(facts.get("items") or 0)
     else:
         qty = 1.0
     return max(rule.effort.min, qty)
@@ -114,6 +118,8 @@ def evaluate(
                     low=round(rates["low"] * qty, EFFORT_DECIMALS),
                     high=round(rates["high"] * qty, EFFORT_DECIMALS),
                 ),
+                quantity=round(qty, EFFORT_DECIMALS),
+                unit=rule.effort.per,
                 remedy=string.Formatter().vformat(rule.remedy, (), facts),
                 references=list(rule.references),
                 shared=rule.shared,

@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from drupalscan.collect.features import GROUP_LABELS, component_group
+from drupalscan.collect.patches import issue_number
 from drupalscan.config import TARGET_CORE
 from drupalscan.inventory import model
 from drupalscan.rules.matchers import version_key
@@ -89,6 +91,17 @@ def site_facts(site: model.Site, kb: Any) -> dict[str, Any]:
         "content_types": len(site.content_types),
         "vocabularies": len(site.vocabularies),
         "plugins": len([m for m in site.modules if m.type == "plugin"]),
+        # In the tree (or declared) with no database or drush output to say
+        # whether they run: the estimate has to count them all.
+        "enablement_unknown": len(
+            [
+                m
+                for m in site.modules
+                if m.enabled is None
+                and m.type not in ("core", "plugin")
+                and (m.path or m.declared_in)
+            ]
+        ),
         "templates": len(site.templates),
         "core_patches": len(core_patches),
         "core_patch_files": ", ".join(core_patches),
@@ -134,14 +147,17 @@ def subjects(
             yield SubjectFacts("content_type", ct.name, content_type_facts(ct), [], ct)
     elif applies_to == "api_use":
         yield from api_use_subjects(site, kb)
+    elif applies_to == "export":
+        yield from export_subjects(site)
 
 
 def module_facts(mod: model.Module, target: int = TARGET_CORE) -> dict[str, Any]:
     """Facts about one module, ``target`` being the Drupal major of the new site."""
     code = mod.code or model.CodeFacts()
     outside = bool(mod.evidence) and not mod.path
-    # php_lines too, so a record with lines but no file count is not "unseen".
-    code_known = code.php_files > 0 or code.php_lines > 0
+    # php_lines too, so a record with lines but no file count is not "unseen";
+    # a Features export whose every file Features wrote was seen all the same.
+    code_known = code.php_files > 0 or code.php_lines > 0 or code.generated_files > 0
     if outside:
         why = WHY_OUTSIDE
     elif mod.path:
@@ -164,9 +180,14 @@ def module_facts(mod: model.Module, target: int = TARGET_CORE) -> dict[str, Any]
         "release_for_target": target in mod.d8_majors,
         "release": mod.release or "none known",
         "release_majors": ", ".join(str(m) for m in sorted(mod.d8_majors)) or "none known",
-        "path": mod.path or "(seen from outside)",
+        "path": mod.path or _elsewhere(mod),
+        "declared_in": ", ".join(mod.declared_in),
         "patches": len(mod.patches),
         "patch_files": ", ".join(mod.patches),
+        "patch_issues": ", ".join(
+            f"#{n}" for n in dict.fromkeys(i for i in map(issue_number, mod.patches) if i)
+        )
+        or "none named",
         "copies": 1 + len(mod.other_paths),
         "other_paths": ", ".join(mod.other_paths),
         "php_files": code.php_files,
@@ -174,12 +195,25 @@ def module_facts(mod: model.Module, target: int = TARGET_CORE) -> dict[str, Any]
         "kloc": round(code.php_lines / 1000, 2),
         "hooks": len(code.hooks),
         "api_uses": len(code.api_uses),
+        "functions": code.functions,
+        # A Features export is configuration; only its hand-written PHP
+        # (functions beyond what Features generated) is code to port.
+        "is_feature": bool(mod.features),
+        "exported_items": sum(len(items) for items in mod.features.values()),
+        "generated_lines": code.generated_lines,
         "seen_from_outside": outside,
         # False when the code was not there to measure: seen from outside, or
         # a docroot copy holding only .info files. Size-based estimates need it.
         "code_known": code_known,
         "why": "" if code_known else why,
     }
+
+
+def _elsewhere(ext: model.Module | model.Theme) -> str:
+    """Where a module without a path was seen: declared by a build file, or from outside."""
+    if ext.declared_in:
+        return f"(declared in {', '.join(ext.declared_in)}, not in the tree scanned)"
+    return "(seen from outside)"
 
 
 def theme_facts(theme: model.Theme, site: model.Site, target: int = TARGET_CORE) -> dict[str, Any]:
@@ -207,7 +241,7 @@ def theme_facts(theme: model.Theme, site: model.Site, target: int = TARGET_CORE)
         "release_for_target": target in theme.d8_majors,
         "release": theme.release or "none known",
         "release_majors": ", ".join(str(m) for m in sorted(theme.d8_majors)) or "none known",
-        "path": theme.path or "(seen from outside)",
+        "path": theme.path or _elsewhere(theme),
         "templates": len(code.templates),
         "seen_from_outside": outside,
         "php_lines": code.php_lines,
@@ -259,6 +293,47 @@ def api_use_facts(symbol: str, extension: str, uses: int, entry: Any) -> dict[st
     }
 
 
+def export_subjects(site: model.Site) -> Iterator[SubjectFacts]:
+    """One subject per (Features module, kind of work on what it exports).
+
+    A feature exporting eight views and a content type is two pieces of
+    work: rebuild eight views, check one migrated content type.  Disabled
+    features are not migrated, so their exports are no work.
+    """
+    for mod in site.modules:
+        if not mod.features or mod.enabled is False:
+            continue
+        groups: dict[str, dict[str, list[str]]] = {}
+        for component, items in sorted(mod.features.items()):
+            groups.setdefault(component_group(component), {})[component] = items
+        for group, components in sorted(groups.items()):
+            facts = export_facts(mod, group, components)
+            where = f"{mod.path}/{mod.name}.info" if mod.path else f"{mod.name}.info"
+            evidence = [
+                f"{where}: features[{component}][] x {len(items)}"
+                for component, items in components.items()
+            ]
+            yield SubjectFacts("export", facts["name"], facts, evidence, mod)
+
+
+def export_facts(mod: model.Module, group: str, components: dict[str, list[str]]) -> dict[str, Any]:
+    """Facts about one kind of export of one Features module."""
+    items = [item for names in components.values() for item in names]
+    shown = ", ".join(items[:8]) + (f" and {len(items) - 8} more" if len(items) > 8 else "")
+    return {
+        "name": f"{mod.name}: {GROUP_LABELS[group]}",
+        "feature": mod.name,
+        "label": mod.label or mod.name,
+        "group": group,
+        "what": GROUP_LABELS[group],
+        "components": ", ".join(components),
+        "items": len(items),
+        "item_names": shown,
+        "enabled": mod.enabled,
+        "path": mod.path,
+    }
+
+
 def fact_names(applies_to: str) -> set[str]:
     """The fact names a rule of this kind may use in messages and matches.
 
@@ -276,4 +351,6 @@ def fact_names(applies_to: str) -> set[str]:
         return set(content_type_facts(model.ContentType(name="")))
     if applies_to == "api_use":
         return set(api_use_facts("", "", 0, None))
+    if applies_to == "export":
+        return set(export_facts(model.Module(name=""), "views", {}))
     return set()

@@ -77,7 +77,7 @@ TEXT_KEYS = ("id", "title", "applies_to", "severity", "category", "rationale", "
 """Keys whose value must be text."""
 CONFIDENCES = ("high", "medium", "low")
 SHIPPED_FAMILIES = {
-    "D7": ("MOD", "CUS", "THM", "CT", "FLD", "SITE", "API"),
+    "D7": ("MOD", "CUS", "FEAT", "THM", "CT", "FLD", "SITE", "API"),
     "WP": ("SITE", "PLG", "CT"),
 }
 """The families of drupalscan's own prefixes."""

@@ -12,7 +12,7 @@ RULE_PLATFORMS = ("drupal", "wordpress", "any")
 """Which sites a rule looks at (`model.platform_of` their kind); ``any``: every site."""
 PLAN_RISKS = ("research", "manual-content")
 """Risk groups a rule's findings may join (``[plan] risk``); graph/risks.py words them."""
-APPLIES_TO = ("site", "module", "theme", "content_type", "api_use")
+APPLIES_TO = ("site", "module", "theme", "content_type", "api_use", "export")
 EFFORT_PER = (
     "finding",
     "module",
@@ -22,6 +22,8 @@ EFFORT_PER = (
     "1000_nodes",
     "template",
     "use",
+    "patch",
+    "item",
     "site",
 )
 """What an effort range scales with; see `engine.quantity`."""
@@ -35,6 +37,8 @@ UNIT_LABELS: dict[str, tuple[str, str]] = {
     "1000_nodes": ("1,000 nodes", "1,000 nodes"),
     "template": ("template", "templates"),
     "use": ("use", "uses"),
+    "patch": ("patch", "patches"),
+    "item": ("exported item", "exported items"),
     "site": ("site", "sites"),
 }
 """Singular and plural wording of each effort unit."""

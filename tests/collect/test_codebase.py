@@ -76,8 +76,10 @@ def test_comms_duplicate_and_patches(comms) -> None:  # type: ignore[no-untyped-
     token = mods["token"]
     assert token.path == "sites/default/modules/token"
     assert token.other_paths == ["sites/all/modules/contrib/token"]
-    assert mods["views"].patches, "views carries PATCHES.txt and a .patch"
-    assert all(p.startswith("sites/all/modules/contrib/views/") for p in mods["views"].patches)
+    # PATCHES.txt lists the one .patch beside it: one patch, not two.
+    assert mods["views"].patches == [
+        "sites/all/modules/contrib/views/views-exposed-sort-label-comms.patch"
+    ]
 
 
 def test_comms_custom_code(comms) -> None:  # type: ignore[no-untyped-def]
@@ -354,8 +356,8 @@ def test_core_and_theme_patches(tmp_path: Path) -> None:
     facts = scan_codebase(root)
     system = next(m for m in facts.modules if m.name == "system")
     assert system.project == "drupal" and system.type == "core"
+    # PATCHES.txt stands for the patches it lists; here the file beside it.
     assert system.patches == [
-        "PATCHES.txt",
         "core-session-fix.patch",
         "includes/bootstrap-fix.patch",
         "modules/node/node-access.patch",

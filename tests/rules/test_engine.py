@@ -149,8 +149,10 @@ def test_effort_rates_override(tmp_path: Path, rules: dict[str, Rule], kb: Knowl
             )
         ]
     )
-    (floor,) = evaluate(rules["D7-CUS-001"], tiny, kb, settings)
-    assert floor.effort_hours == model.Effort(low=5.0, high=15.0), "rate x 0.5 KLOC floor"
+    assert evaluate(rules["D7-CUS-001"], tiny, kb, settings) == []  # under 500 lines
+    small = _config(tmp_path, '[effort."D7-CUS-003"]\nlow = 10\nhigh = 30\n')
+    (floor,) = evaluate(rules["D7-CUS-003"], tiny, kb, small)
+    assert floor.effort_hours == model.Effort(low=1.0, high=3.0), "rate x 0.1 KLOC floor"
 
 
 def test_effort_override_for_another_rule_changes_nothing(
@@ -354,6 +356,8 @@ def test_finding_fields(kb: KnowledgeBase) -> None:
         category="modules",
         evidence=["sites/all/modules/m"],
         effort_hours=model.Effort(low=1.0, high=2.0),
+        quantity=1.0,
+        unit="module",
         remedy="Do it.",
         references=["https://www.drupal.org/"],
     )
@@ -439,6 +443,8 @@ def test_sort_findings_order_and_stability() -> None:
         ("use", 1.0, {"uses": 3}, 3.0),
         ("use", 1.0, {"uses": 1}, 1.0),
         ("theme", 1.0, {"templates": 12}, 1.0),
+        ("patch", 1.0, {"patches": 3}, 3.0),
+        ("item", 1.0, {"items": 8}, 8.0),
     ],
 )
 def test_quantity(per: str, minimum: float, facts: dict[str, Any], expected: float) -> None:
@@ -457,6 +463,8 @@ def test_quantity_covers_every_unit() -> None:
         "1000_nodes",
         "template",
         "use",
+        "patch",
+        "item",
     }
     assert tested == set(EFFORT_PER)
 
