@@ -113,8 +113,8 @@ def kb_refresh(
 def scan(path: str, store: Store, options: ScanOptions | None = None) -> model.Site:
     """Inventory a local docroot (and its database or drush output)."""
     options = options or ScanOptions()
-    from drupalscan.collect.codebase import ScanError
     from drupalscan.collect.dbsource import DatabaseError
+    from drupalscan.collect.docroot import ScanError
     from drupalscan.collect.local import scan_local
     from drupalscan.rules.annotate import annotate_site
 
@@ -350,9 +350,9 @@ def _collector(
     thread for `crawl`).  Errors the user can act on become `SourceFailed`
     (one line each); anything else is reported as an internal error.
     """
-    from drupalscan.collect.codebase import ScanError
     from drupalscan.collect.crawl import CrawlError, crawl_site
     from drupalscan.collect.dbsource import DatabaseError
+    from drupalscan.collect.docroot import ScanError
     from drupalscan.collect.local import scan_local
     from drupalscan.collect.portfolio import SourceFailed
     from drupalscan.inventory.store import StoreError

@@ -8,17 +8,18 @@ aliases (never for credentials).
 
 from __future__ import annotations
 
-import bisect
-import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
+from drupalscan.collect.customcode import measure, owner
 from drupalscan.collect.declared import DeclaredProjects, read_declared, reconcile
-from drupalscan.collect.features import exported, is_generated
+from drupalscan.collect.docroot import (
+    Docroot,
+    find_docroot,
+)
+from drupalscan.collect.features import exported
 from drupalscan.collect.infofile import (
     InfoError,
     as_list,
@@ -28,11 +29,9 @@ from drupalscan.collect.infofile import (
     read_info,
 )
 from drupalscan.collect.patches import PATCHED_FOLDER, listed_in_patches_txt
+from drupalscan.collect.sitesdir import read_sites_php, resolve_site_dir
 from drupalscan.collect.walk import WalkReport, walk_files
 from drupalscan.inventory import model
-
-DOCROOT_CANDIDATES = ("web", "docroot", "htdocs", "public_html", "html", "www")
-"""Sub-folders a repository commonly keeps its docroot in."""
 
 DEFAULT_PROFILE = "standard"
 """Drupal 7's install profile when nothing (database, drush) says otherwise."""
@@ -41,30 +40,8 @@ CORE_ONLY_DIRS = ("includes", "misc", "scripts", "modules", "themes")
 """Top-level docroot folders that only core ships: a patch there patches core."""
 
 PHP_SUFFIXES = (".module", ".inc", ".php", ".install", ".theme", ".engine", ".test", ".profile")
-MAX_CODE_BYTES = 2_000_000
-"""Larger 'PHP' files are generated or vendored; they are counted, not read."""
 
-_D7_VERSION = re.compile(rb"define\(\s*'VERSION'\s*,\s*'([0-9][^']*)'\s*\)")
-_D8_VERSION = re.compile(rb"const\s+VERSION\s*=\s*'([0-9][^']*)'")
-_CHANGELOG = re.compile(rb"^\s*Drupal\s+([0-9]+\.[0-9][0-9.]*[\w-]*)", re.MULTILINE)
-_SITES_ALIAS = re.compile(r"""\$sites\[\s*['"]([^'"]+)['"]\s*\]\s*=\s*['"]([^'"]+)['"]""")
 _T = TypeVar("_T")
-_FUNCTION = re.compile(rb"^\s*function\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(", re.MULTILINE)
-
-
-class ScanError(Exception):
-    """The path cannot be scanned as a Drupal docroot; the message says why."""
-
-
-@dataclass
-class Docroot:
-    """Where the docroot is and which Drupal it holds."""
-
-    path: Path
-    kind: str
-    """drupal6 | drupal7 | drupal8+"""
-    core_version: str | None
-    evidence: list[model.Evidence]
 
 
 @dataclass
@@ -129,100 +106,6 @@ class CodebaseFacts:
     warnings: list[str] = field(default_factory=list)
     walk: _WalkResult = field(default_factory=_WalkResult, repr=False, compare=False)
     """The raw walk, kept so `for_profile` can re-resolve without walking again."""
-
-
-def find_docroot(path: str | Path) -> Docroot:
-    """Locate the docroot in what the user passed and identify its Drupal."""
-    root = Path(path).expanduser()
-    if not root.exists():
-        raise ScanError(f"{path}: no such file or directory")
-    if not root.is_dir():
-        raise ScanError(f"{path}: not a directory; pass the Drupal docroot folder")
-    for candidate in (root, *(root / sub for sub in DOCROOT_CANDIDATES)):
-        found = _identify(candidate)
-        if found:
-            return found
-    raise ScanError(
-        f"{path}: not a Drupal docroot (no includes/bootstrap.inc or core/lib/Drupal.php, "
-        f"here or in {', '.join(d + '/' for d in DOCROOT_CANDIDATES)})"
-    )
-
-
-def _read_head(path: Path, limit: int = 200_000) -> bytes:
-    try:
-        with path.open("rb") as fh:
-            return fh.read(limit)
-    except OSError:
-        return b""
-
-
-def _identify(root: Path) -> Docroot | None:
-    evidence: list[model.Evidence] = []
-    version: str | None = None
-    kind: str | None = None
-    drupal_php = root / "core" / "lib" / "Drupal.php"
-    bootstrap = root / "includes" / "bootstrap.inc"
-    if drupal_php.is_file():
-        kind = "drupal8+"
-        match = _D8_VERSION.search(_read_head(drupal_php))
-        if match:
-            version = match.group(1).decode()
-            evidence.append(
-                model.Evidence(
-                    kind="file", detail=f"VERSION = {version}", location="core/lib/Drupal.php"
-                )
-            )
-    elif bootstrap.is_file():
-        match = _D7_VERSION.search(_read_head(bootstrap))
-        if match:
-            version = match.group(1).decode()
-            evidence.append(
-                model.Evidence(
-                    kind="file", detail=f"VERSION = {version}", location="includes/bootstrap.inc"
-                )
-            )
-        else:
-            # Drupal 6 defines VERSION in system.module, not bootstrap.inc.
-            system = root / "modules" / "system" / "system.module"
-            match = _D7_VERSION.search(_read_head(system))
-            if match:
-                version = match.group(1).decode()
-                evidence.append(
-                    model.Evidence(
-                        kind="file",
-                        detail=f"VERSION = {version}",
-                        location="modules/system/system.module",
-                    )
-                )
-        kind = "drupal6" if version and version.startswith("6.") else "drupal7"
-    else:
-        return None
-    changelog = _CHANGELOG.search(_read_head(root / "CHANGELOG.txt", 4096))
-    if changelog:
-        logged = changelog.group(1).decode()
-        evidence.append(
-            model.Evidence(kind="file", detail=f"Drupal {logged}", location="CHANGELOG.txt")
-        )
-        version = version or logged
-    if version is None and kind == "drupal7":
-        # Neither file names a release; the .info footer of system is the last hint.
-        try:
-            info = read_info(root / "modules" / "system" / "system.info")
-            packaged = info.get("version", "")
-            if isinstance(packaged, str) and re.match(r"^[67]\.\d+", packaged):
-                version = packaged
-                evidence.append(
-                    model.Evidence(
-                        kind="info-file",
-                        detail=f"version = {packaged}",
-                        location="modules/system/system.info",
-                    )
-                )
-        except InfoError:
-            pass
-    if version and version.startswith("6."):
-        kind = "drupal6"
-    return Docroot(path=root.resolve(), kind=kind, core_version=version, evidence=evidence)
 
 
 def _search_rank(rel_dir: str, site_dir: str, profile: str | None) -> int | None:
@@ -391,90 +274,6 @@ def for_profile(facts: CodebaseFacts, profile: str, *, kb: Any = None) -> Codeba
     return new
 
 
-def read_sites_php(root: Path) -> dict[str, str]:
-    """`sites/sites.php` aliases (host or path -> site directory), read as text.
-
-    The file is never executed: ``$sites['alias'] = 'dir';`` lines are
-    matched outside comments, which is how every real sites.php is written.
-    """
-    sites_php = root / "sites" / "sites.php"
-    if not sites_php.is_file():
-        return {}
-    text = _read_head(sites_php).decode("utf-8", errors="replace")
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.DOTALL)
-    text = re.sub(r"(?m)^\s*(#|//).*$", "", text)
-    return dict(_SITES_ALIAS.findall(text))
-
-
-def _site_dirs(root: Path) -> list[str]:
-    """``sites/*`` directories holding a settings.php, plus sites/default."""
-    found = {"sites/default"}
-    try:
-        with os.scandir(root / "sites") as it:
-            for entry in it:
-                if entry.is_dir() and os.path.isfile(os.path.join(entry.path, "settings.php")):
-                    found.add(f"sites/{entry.name}")
-    except OSError:
-        pass
-    return sorted(found)
-
-
-def resolve_site_dir(root: Path, site_dir: str, aliases: dict[str, str] | None = None) -> str:
-    """The ``sites/*`` directory a user's ``--site`` value means.
-
-    Accepted: a directory (``sites/events.example.org`` or just its name), a
-    host name or URL (``events.example.org``, ``https://example.org:8080/sub``)
-    or a `sites/sites.php` alias.  Hosts go through Drupal 7's conf_path()
-    search (most specific host and path first, aliases applied, a directory
-    counts only with a settings.php).  Drupal would fall back to sites/default
-    for an unknown host, but a consultant naming a site they cannot see most
-    likely mistyped it, so that is an error listing what exists.
-    """
-    aliases = read_sites_php(root) if aliases is None else aliases
-    raw = site_dir.strip()
-    if raw.removeprefix("sites/").strip("/") == "default":
-        return "sites/default"  # Drupal's fallback, even with no such folder
-    if "://" in raw:
-        parts = urlsplit(raw)
-        host, path = parts.netloc.rpartition("@")[2], parts.path
-    else:
-        raw = raw.removeprefix("./").rstrip("/")
-        if raw.startswith("sites/"):
-            name = raw.removeprefix("sites/")
-            if name and "/" not in name and name != "all" and (root / "sites" / name).is_dir():
-                return f"sites/{name}"
-            raise ScanError(_unknown_site(site_dir, root, aliases))
-        host, _, path = raw.partition("/")
-        path = "/" + path if path else ""
-    if host and "/" not in host and host != "all" and (root / "sites" / host).is_dir():
-        return f"sites/{host}"
-    if host:
-        # conf_path(): $uri from the script path, $server from the host with
-        # the port moved to the front, both tried from most to least specific.
-        uri = ["", *[p for p in path.split("/") if p], "index.php"]
-        server = ".".join(reversed(host.lower().rstrip(".").split(":"))).split(".")
-        for i in range(len(uri) - 1, 0, -1):
-            for j in range(len(server), 0, -1):
-                candidate = ".".join(server[-j:]) + ".".join(uri[:i])
-                target = aliases.get(candidate)
-                if target is not None and (root / "sites" / target).exists():
-                    candidate = target
-                if candidate != "all" and (root / "sites" / candidate / "settings.php").is_file():
-                    return f"sites/{candidate}"
-        target = aliases.get(host)
-        if target is not None and (root / "sites" / target).is_dir():
-            return f"sites/{target}"
-    raise ScanError(_unknown_site(site_dir, root, aliases))
-
-
-def _unknown_site(site_dir: str, root: Path, aliases: dict[str, str]) -> str:
-    known = ", ".join(_site_dirs(root))
-    alias_text = ", ".join(f"{a} -> sites/{t}" for a, t in sorted(aliases.items()))
-    return f"{site_dir}: no such site in {root / 'sites'}; known site directories: {known}" + (
-        f"; sites.php aliases: {alias_text}" if alias_text else ""
-    )
-
-
 def _relative(exc: Exception, docroot: Docroot) -> str:
     return str(exc).replace(str(docroot.path) + "/", "")
 
@@ -602,21 +401,6 @@ def _as_keys(value: Any) -> list[str]:
     return as_list(value)
 
 
-def _owner(path: str, owners: dict[str, _T]) -> _T | None:
-    """Index of the deepest extension directory containing ``path``.
-
-    Plain string slicing: this runs once per PHP file of the whole docroot,
-    where building path objects was the scan's largest cost.
-    """
-    directory = path.rpartition("/")[0]
-    while directory:
-        idx = owners.get(directory)
-        if idx is not None:
-            return idx
-        directory = directory.rpartition("/")[0]
-    return None
-
-
 def _attach_code(
     facts: CodebaseFacts,
     code_files: Iterable[str],
@@ -633,73 +417,11 @@ def _attach_code(
     custom = [e for e in everything if e.type in ("custom", "unverified")]
     todo = [e for e in custom if (e.name, e.path) not in cache]
     if todo:
-        _measure(facts.docroot.path, todo, code_files, kb, cache)
+        measure(facts.docroot.path, todo, code_files, kb, cache)
     for ext in custom:
         code, warnings = cache[(ext.name, ext.path)]
         facts.warnings.extend(warnings)
         _replace_in(facts, ext, model.replace(ext, code=code))
-
-
-def _measure(
-    root: Path,
-    exts: list[model.Module | model.Theme],
-    code_files: Iterable[str],
-    kb: Any,
-    cache: dict[tuple[str, str], tuple[model.CodeFacts, list[str]]],
-) -> None:
-    """Read the PHP of ``exts`` once and store each one's `CodeFacts` in ``cache``."""
-    owners = {e.path: i for i, e in enumerate(exts)}
-    scanner = ApiScanner(kb)
-    acc: dict[int, _CodeAcc] = {}
-    for rel in code_files:
-        idx = _owner(rel, owners)
-        if idx is None:
-            continue
-        ext = exts[idx]
-        bucket = acc.setdefault(idx, _CodeAcc())
-        if rel.endswith(".tpl.php"):
-            bucket.templates.append(rel)
-        try:
-            size = (root / rel).stat().st_size
-            if size > MAX_CODE_BYTES:
-                bucket.warnings.append(f"{rel}: {size} bytes, too large to read; counted only")
-                bucket.files += 1
-                continue
-            data = (root / rel).read_bytes()
-        except OSError as exc:
-            bucket.warnings.append(f"{rel}: cannot read ({exc.strerror})")
-            continue
-        lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-        if isinstance(ext, model.Module) and ext.features and is_generated(ext.name, rel, data):
-            # Configuration Features wrote: Drupal 8+ config, not code to port.
-            bucket.generated_files += 1
-            bucket.generated_lines += lines
-            continue
-        bucket.files += 1
-        if b"\x00" in data[:8192]:
-            bucket.warnings.append(f"{rel}: binary content in a PHP file; not scanned")
-            continue
-        bucket.lines += lines
-        if rel.endswith(".tpl.php"):
-            # Templates are rewritten wholesale in Twig (counted by the theme
-            # rule); listing render() calls inside them would double count.
-            continue
-        bucket.functions += len(_FUNCTION.findall(data))
-        bucket.hooks.update(scanner.hooks(ext.name, data))
-        bucket.api_uses.extend(scanner.api_uses(ext.name, rel, data))
-    for idx, ext in enumerate(exts):
-        bucket = acc.get(idx, _CodeAcc())
-        code = model.CodeFacts(
-            php_files=bucket.files,
-            php_lines=bucket.lines,
-            templates=sorted(bucket.templates),
-            hooks=sorted(bucket.hooks),
-            api_uses=sorted(bucket.api_uses, key=lambda u: (u.file, u.line, u.symbol)),
-            functions=bucket.functions,
-            generated_files=bucket.generated_files,
-            generated_lines=bucket.generated_lines,
-        )
-        cache[(ext.name, ext.path)] = (code, bucket.warnings)
 
 
 def _attach_templates(facts: CodebaseFacts, code_files: Iterable[str]) -> None:
@@ -719,7 +441,7 @@ def _attach_templates(facts: CodebaseFacts, code_files: Iterable[str]) -> None:
         return
     for rel in code_files:
         if rel.endswith(".tpl.php"):
-            idx = _owner(rel, owners)
+            idx = owner(rel, owners)
             if idx is not None and idx in templates:
                 templates[idx].append(rel)
     for idx, files in templates.items():
@@ -730,93 +452,6 @@ def _attach_templates(facts: CodebaseFacts, code_files: Iterable[str]) -> None:
 def _replace_in(facts: CodebaseFacts, old: Any, new: Any) -> None:
     seq = facts.modules if isinstance(old, model.Module) else facts.themes
     seq[seq.index(old)] = new
-
-
-@dataclass
-class _CodeAcc:
-    files: int = 0
-    lines: int = 0
-    functions: int = 0
-    generated_files: int = 0
-    generated_lines: int = 0
-    templates: list[str] = field(default_factory=list)
-    hooks: set[str] = field(default_factory=set)
-    api_uses: list[model.ApiUse] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-class ApiScanner:
-    """Find Drupal 7 API calls and hook implementations in PHP source.
-
-    One combined regular expression per kind keeps the per-file cost to a
-    single pass over the bytes, which is what keeps the scan near grep speed.
-    """
-
-    def __init__(self, kb: Any) -> None:
-        functions: list[str] = []
-        self.hook_names: set[str] = set()
-        self.known_hooks = kb.d7_hooks()
-        self.patterns: list[tuple[str, re.Pattern[bytes]]] = []
-        for entry in kb.api_entries():
-            if entry.kind == "function":
-                functions.append(entry.symbol)
-            elif entry.kind == "hook":
-                self.hook_names.add(entry.symbol.removeprefix("hook_"))
-            elif entry.pattern:
-                self.patterns.append((entry.symbol, re.compile(entry.pattern.encode())))
-        alternation = b"|".join(re.escape(f.encode()) for f in sorted(functions, key=len)[::-1])
-        # A call, not a definition, method or static call: no 'function ', '->', '::', '$'.
-        self.calls = re.compile(
-            rb"(?<![\w$>:])(?<!function )(" + alternation + rb")\s*\(" if functions else rb"(?!)"
-        )
-
-    def hooks(self, module: str, data: bytes) -> set[str]:
-        """Hooks this module implements (``function MODULE_HOOK(``)."""
-        prefix = module.encode() + b"_"
-        hooks = set()
-        for match in _FUNCTION.finditer(data):
-            name = match.group(1)
-            if name.startswith(prefix):
-                hook = "hook_" + name[len(prefix) :].decode()
-                if hook in self.known_hooks or _is_pattern_hook(hook, self.known_hooks):
-                    hooks.add(hook)
-        return hooks
-
-    def api_uses(self, module: str, rel: str, data: bytes) -> list[model.ApiUse]:
-        """Every changed-API use in one file, with its line number."""
-        uses: list[model.ApiUse] = []
-        line_starts: list[int] | None = None
-
-        def line_of(offset: int) -> int:
-            nonlocal line_starts
-            if line_starts is None:
-                line_starts = [m.end() for m in re.finditer(rb"\n", data)]
-            return bisect.bisect_right(line_starts, offset) + 1
-
-        for match in self.calls.finditer(data):
-            uses.append(
-                model.ApiUse(symbol=match.group(1).decode(), file=rel, line=line_of(match.start()))
-            )
-        for symbol, pattern in self.patterns:
-            for match in pattern.finditer(data):
-                uses.append(model.ApiUse(symbol=symbol, file=rel, line=line_of(match.start())))
-        prefix = module.encode() + b"_"
-        for match in _FUNCTION.finditer(data):
-            name = match.group(1)
-            if name.startswith(prefix):
-                hook = name[len(prefix) :].decode()
-                if hook in self.hook_names:
-                    uses.append(
-                        model.ApiUse(symbol="hook_" + hook, file=rel, line=line_of(match.start(1)))
-                    )
-        return uses
-
-
-def _is_pattern_hook(hook: str, known: frozenset[str]) -> bool:
-    """Hooks with a variable part: hook_form_FORM_ID_alter, hook_preprocess_HOOK, ..."""
-    return (hook.startswith("hook_form_") and hook.endswith("_alter")) or hook.startswith(
-        ("hook_preprocess_", "hook_process_")
-    )
 
 
 def _patch_entries(root: Path, files: list[str]) -> list[str]:
@@ -863,11 +498,11 @@ def _attach_patches(facts: CodebaseFacts, patch_files: list[str]) -> None:
     unplaced: list[str] = []
     for rel in patch_files:
         directory = rel.rpartition("/")[0]
-        found = _owner(rel, owners) if directory else None
+        found = owner(rel, owners) if directory else None
         if found is None and (
             not directory
             or directory.split("/")[0] in CORE_ONLY_DIRS
-            or _owner(rel, core_dirs) is not None
+            or owner(rel, core_dirs) is not None
         ):
             found = ("module", system) if system is not None else None
         if found is None:

@@ -41,6 +41,9 @@ Shape of a crawl, and why:
   Pages keep only allow-listed, identifying response headers (never
   Set-Cookie, never request headers), cookie names without values, and
   URLs lose their user info, so nothing secret reaches the store.
+
+At some 650 lines this is the loop and the state it owns (frontier, seen set,
+batches, the stored Site); every other part of a crawl has a module of its own.
 """
 
 from __future__ import annotations

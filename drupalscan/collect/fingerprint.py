@@ -1,11 +1,16 @@
 """What a site is built with, as far as its public face tells.
 
 Every conclusion carries `Evidence` because a consultant must be able to say
-*why* the report calls a site Drupal 7.79 with Panels.  The work is split
-into pure functions (signals from headers, pages and asset paths; kind and
-module summaries; version narrowing) that are unit-tested without a network,
-and one function, `remote_fingerprint`, that asks the site a bounded handful
-of extra questions through a ``fetch`` callable the crawler provides.
+*why* the report calls a site Drupal 7.79 with Panels.  Everything here is
+a pure function of what the crawl already fetched (signals from headers,
+pages, settings, CSS classes and asset paths; the kind decision; module and
+theme summaries), unit-tested without a network; the extra questions a crawl
+asks afterwards are `drupalscan.collect.remote`'s, the core version
+`coreversion`'s.
+
+At some 670 lines it is long on purpose: every signal source weighs its
+evidence on one scale that `decide_kind` reads, and split by source the
+weights would drift apart.
 """
 
 from __future__ import annotations

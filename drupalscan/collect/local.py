@@ -11,13 +11,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from drupalscan.collect.codebase import (
-    DOCROOT_CANDIDATES,
-    CodebaseFacts,
-    for_profile,
-    scan_codebase,
-)
+from drupalscan.collect.codebase import CodebaseFacts, for_profile, scan_codebase
 from drupalscan.collect.database import DatabaseFacts, ExtensionState, read_database
+from drupalscan.collect.docroot import DOCROOT_CANDIDATES
 from drupalscan.collect.drush import drush_status, is_status_file, read_drush
 from drupalscan.inventory import model
 from drupalscan.inventory.store import Store

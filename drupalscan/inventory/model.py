@@ -7,6 +7,10 @@ round-trip through the SQLite store and the JSON output without adapters.
 
 Dataclasses are frozen so that a stage cannot quietly change what an earlier
 stage produced; lists inside them are never mutated after construction.
+
+Long (some 700 lines) on purpose: this is the contract between the stages and
+the shape of the JSON output, and a contract read in one place is one a
+newcomer can check a change against.
 """
 
 from __future__ import annotations

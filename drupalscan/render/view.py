@@ -61,6 +61,7 @@ def build_view(report: Report) -> ReportView:
     )[:8]
     shown = {id(f): r for pairs in rows.values() for f, r in pairs}
     waves = wave_views(plan, display, names, currency)
+    rule_rows = [rule_row(r, report) for r in report.rules]
     kb_origin = load_kb().provenance()
     return ReportView(
         title=f"Drupal migration assessment{': ' + report.client if report.client else ''}",
@@ -99,5 +100,6 @@ def build_view(report: Report) -> ReportView:
         risks=risk_rows(plan, names),
         notes=plan.notes,
         dependency_picture=graph_picture(plan),
-        rules=[rule_row(r, report) for r in report.rules],
+        rules=[row for row in rule_rows if row.fired],
+        rules_quiet=sum(1 for row in rule_rows if not row.fired),
     )

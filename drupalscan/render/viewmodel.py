@@ -107,8 +107,8 @@ class ModuleRow:
     release: str
     """The newest Drupal 8+ release known and its majors (``4.1.1, Drupal 9–11``), or empty."""
     origin: str
-    """Where the status comes from, in short: the bundled data with its date, a
-    refresh with its date, Drupal core or the site's code."""
+    """A ``kb refresh`` the status comes from, with its date; empty for the bundled
+    data (stated once for the report), core and custom code."""
     source: str
     """The full provenance: ``origin`` and the first cited source."""
     replacement: str
@@ -597,3 +597,7 @@ class ReportView:
     notes: list[str]
     dependency_picture: GraphPicture
     rules: list[RuleRow]
+    """The rules that fired: a report is read for what applies, and the whole
+    rule set is one command away (``drupalscan rules``)."""
+    rules_quiet: int
+    """Published rules checked on every site that found nothing."""

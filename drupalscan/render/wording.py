@@ -160,5 +160,11 @@ def release_text(release: str | None, d8_majors: list[int]) -> str:
 
 
 def origin_text(source: str) -> str:
-    """The short origin of a verdict: what its provenance names before the first source."""
-    return source.split(": ", 1)[0]
+    """The short origin of a verdict worth a line of its own: a refresh, with its date.
+
+    The bundled knowledge base is the default the report states once, and
+    core or site code are plain from the module's type; repeating either on
+    every row only lengthens the tables.
+    """
+    origin = source.split(": ", 1)[0]
+    return origin if origin.startswith("kb refresh") else ""

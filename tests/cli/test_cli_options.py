@@ -515,6 +515,12 @@ def test_kb_refresh_results_change_the_next_check_without_collecting_again(
         if f["subject"]["name"] == "image_resize_filter" and f["rule"] == "D7-MOD-006"
     ]
     assert finding["subject"]["source"].startswith("kb refresh of 2026-12-01")
+    # The report's module table says where the answer came from.
+    out = scanned.parent / "after-refresh.md"
+    argv = ["--store", str(scanned), "report", "--format", "md", "-o", str(out)]
+    assert CliRunner().invoke(main, argv).exit_code == 0
+    rows = [ln for ln in out.read_text().splitlines() if ln.startswith("| image\\_resize")]
+    assert any("(kb refresh of 2026-12-01)" in r and "Contrib for Drupal 11" in r for r in rows)
 
 
 def test_fail_on(scanned: Path) -> None:

@@ -11,13 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from drupalscan.collect.codebase import (
-    ScanError,
-    find_docroot,
-    for_profile,
-    resolve_site_dir,
-    scan_codebase,
-)
+from drupalscan.collect.codebase import for_profile, scan_codebase
+from drupalscan.collect.docroot import ScanError, find_docroot
+from drupalscan.collect.sitesdir import resolve_site_dir
 from tests.conftest import COMMS_DOCROOT, NORTHWIND
 
 

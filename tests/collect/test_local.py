@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from drupalscan.collect.codebase import ScanError
+from drupalscan.collect.docroot import ScanError
 from drupalscan.collect.local import scan_local, site_name
 from drupalscan.inventory import model
 from drupalscan.inventory.store import Store

@@ -11,6 +11,7 @@ from bs4 import BeautifulSoup
 from drupalscan.graph.display import apportion
 from drupalscan.inventory import model
 from drupalscan.render.htmlout import render_html
+from drupalscan.render.planview import rule_row
 from drupalscan.render.report import Report
 from drupalscan.render.siteview import template_label
 from drupalscan.render.view import LONG_TABLE, build_view
@@ -113,8 +114,15 @@ def test_sums_hold_with_fractions_and_without_effort_items(example_report: Repor
     _check_sums(build_view(dataclasses.replace(example_report, findings=findings, plan=plan)), 110)
 
 
+def test_appendix_lists_the_rules_that_fired(example_report: Report) -> None:
+    view = build_view(example_report)
+    fired = {f.rule for f in example_report.findings}
+    assert {r.id for r in view.rules} == fired
+    assert view.rules_quiet == len(example_report.rules) - len(fired) > 0
+
+
 def test_appendix_reads_without_placeholders(example_report: Report) -> None:
-    rules = build_view(example_report).rules
+    rules = [rule_row(r, example_report) for r in example_report.rules]
     for r in rules:
         assert not re.search(r"[{}‹›]", r.remedy), r
     by_id = {r.id: r for r in rules}
