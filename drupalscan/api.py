@@ -110,27 +110,66 @@ def kb_refresh(
     return results
 
 
-def scan(path: str, store: Store, options: ScanOptions | None = None) -> model.Site:
-    """Inventory a local docroot (and its database or drush output)."""
+def scan(path: str, store: Store, options: ScanOptions | None = None) -> list[model.Site]:
+    """Inventory a local docroot (and its database or drush output).
+
+    A multisite docroot is one inventory per site it serves (see
+    `expand_multisites`); ``path#sites/NAME`` or ``--site`` names one.
+    """
     options = options or ScanOptions()
     from drupalscan.collect.dbsource import DatabaseError
     from drupalscan.collect.docroot import ScanError
     from drupalscan.collect.local import scan_local
     from drupalscan.rules.annotate import annotate_site
 
+    kb = kb_with_cache(store)
     try:
-        return scan_local(
-            path,
-            store,
-            db=options.db,
-            db_prefix=options.db_prefix,
-            drush=options.drush,
-            site_dir=options.site_dir,
-            kb=kb_with_cache(store),
-            annotate=annotate_site,
-        )
+        sites = []
+        for source in expand_multisites([path], options):
+            docroot, site_dir = model.split_source(source)
+            site = scan_local(
+                docroot,
+                store,
+                db=options.db,
+                db_prefix=options.db_prefix,
+                drush=options.drush,
+                site_dir=site_dir or options.site_dir,
+                kb=kb,
+                annotate=annotate_site,
+            )
+            sites.append(site)
+        return sites
     except (ScanError, DatabaseError) as exc:
         raise UsageError(str(exc)) from None
+
+
+def expand_multisites(sources: Iterable[str], options: ScanOptions) -> list[str]:
+    """The sources with each multisite docroot replaced by one source per site.
+
+    A Drupal 7 multisite is several sites to migrate, each with its own
+    database and modules, over one codebase; `served_sites` says which
+    (``DOCROOT`` for sites/default, ``DOCROOT#sites/NAME`` for the others).
+    ``--site``, ``--db`` and ``--drush`` each describe one site, so with any
+    of them a docroot stays one source, as asked.
+    """
+    from drupalscan.collect.docroot import ScanError, find_docroot
+    from drupalscan.collect.sitesdir import served_sites
+
+    given = list(sources)
+    if options.site_dir or options.db or options.drush:
+        return given
+    out: list[str] = []
+    for source in given:
+        if "://" in source or model.MULTISITE_MARK in source or not Path(source).is_dir():
+            out.append(source)
+            continue
+        try:
+            served = served_sites(find_docroot(source).path)
+        except ScanError:
+            out.append(source)  # the scan says what is wrong with it
+            continue
+        out.extend(source if d == "sites/default" else f"{source}#{d}" for d in served)
+    return out
 
 
 PROBE_PROJECTS = 150
@@ -218,7 +257,7 @@ def collect(
     crawl_options = crawl_options or CrawlOptions()
     scan_options = scan_options or ScanOptions()
     kb = kb_with_cache(store)
-    given = list(sources)
+    given = expand_multisites(sources, scan_options)
     wanted = list(dict.fromkeys(model.normalise_source(s) for s in given))
     spelling = {model.normalise_source(s): s for s in reversed(given)}  # first spelling wins
     known = {s.source: s for s in store.sites()}
@@ -273,7 +312,7 @@ def _source_problem(source: str) -> str:
     """Why a source cannot be collected at all (a typo), or "" when it may be."""
     if "://" in source:
         return ""
-    if Path(source).exists():
+    if Path(model.split_source(source)[0]).exists():
         return ""
     hint = ""
     if re.match(r"^[\w.-]+(:\d+)?(/.*)?$", source) and ("." in source or ":" in source):
@@ -307,7 +346,7 @@ def _finished(
             return None
         return site
     names = [norm]
-    if scan_options.site_dir != "sites/default":
+    if scan_options.site_dir not in ("", "sites/default"):
         names.append(f"{norm}#{scan_options.site_dir}")
     for name in names:
         site = known.get(name)
@@ -377,13 +416,14 @@ def _collector(
                 site = annotate_site(site, kb)
                 store.put_site(site)
                 return site
+            docroot, site_dir = model.split_source(source)
             return scan_local(
-                source,
+                docroot,
                 store,
                 db=scan_options.db,
                 db_prefix=scan_options.db_prefix,
                 drush=list(scan_options.drush),
-                site_dir=scan_options.site_dir,
+                site_dir=site_dir or scan_options.site_dir,
                 kb=kb,
                 annotate=annotate_site,
             )

@@ -346,14 +346,19 @@ def main(ctx: click.Context, store: str, config: str | None, verbose: int, quiet
 @click.pass_obj
 @handle_errors
 def scan(obj: Ctx, /, docroot: str, as_json: bool, **kw: Any) -> None:
-    """Inventory a local Drupal docroot (and its database with --db)."""
+    """Inventory a local Drupal docroot (and its database with --db).
+
+    A multisite docroot gives one inventory per site with a settings.php;
+    --site (or DOCROOT#sites/NAME) picks one, as --db and --drush imply.
+    """
     options = build_scan_options(kw)
     with obj.open_store() as store:
-        site = api.scan(docroot, store, options)
+        sites = api.scan(docroot, store, options)
     if as_json:
-        click.echo(io.inventory_to_json(model.Inventory(sites=[site])))
+        click.echo(io.inventory_to_json(model.Inventory(sites=sites)))
     else:
-        _print_site(site)
+        for site in sites:
+            _print_site(site)
 
 
 @main.command()

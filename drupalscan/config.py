@@ -208,9 +208,11 @@ class ScanOptions:
         ),
     )
     site_dir: str = field(
-        default="sites/default",
+        default="",
         metadata=cli(
-            "Multisite directory, host name or sites.php alias to inventory.", flag="--site"
+            "Multisite directory, host name or sites.php alias to inventory "
+            "(default: every site with a settings.php, or sites/default).",
+            flag="--site",
         ),
     )
 

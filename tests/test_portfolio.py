@@ -113,6 +113,9 @@ def folio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portfolio]:
     for i in range(3):
         target = base / f"client{i}" / "docroot"
         shutil.copytree(COMMS, target)
+        # One site per client copy: the comms docroot also serves an events
+        # site, which would make each copy two sources (tests/collect/test_multisite.py).
+        (target / "sites" / "events.northwind.example" / "settings.php").unlink()
         docroots.append(str(target))
     meter = Meter()
     servers = []

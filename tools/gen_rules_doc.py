@@ -37,7 +37,9 @@ estimate traces to a rule, a unit and inputs a reader can check:
   so) are listed but cost nothing beyond D7-MOD-009; with only the tree scanned
   nobody knows, so every module counts as enabled and the report says so. Work
   the target does once (a module installed on the consolidated site) counts once
-  across sites (rules marked `[plan] shared`).
+  across sites (rules marked `[plan] shared = true`), and code the sites of one
+  multisite codebase share (sites/all, an install profile, core) counts once for
+  all of them (`[plan] shared = "codebase"`).
 - **What moves the total.** The report's "What drives the estimate" table lists
   the rules with the most hours, what each counted and at which rate.
 - **Your own rates.** In `drupalscan.toml`, `[effort.RULE-ID]` with `low` and

@@ -36,6 +36,9 @@ from drupalscan.inventory import model
 DEFAULT_PROFILE = "standard"
 """Drupal 7's install profile when nothing (database, drush) says otherwise."""
 
+CORE_PROFILES = frozenset({"minimal", "standard", "testing"})
+"""The install profiles Drupal 7 core ships; any other is a distribution or the agency's."""
+
 CORE_ONLY_DIRS = ("includes", "misc", "scripts", "modules", "themes")
 """Top-level docroot folders that only core ships: a patch there patches core."""
 
@@ -149,7 +152,7 @@ def scan_codebase(
     path: str | Path,
     *,
     site_dir: str = "sites/default",
-    profile: str = DEFAULT_PROFILE,
+    profile: str | None = None,
     kb: Any = None,
 ) -> CodebaseFacts:
     """Discover every extension of a docroot and measure its custom code.
@@ -157,9 +160,10 @@ def scan_codebase(
     ``site_dir`` names the multisite site: a ``sites/*`` directory, a host
     name or a `sites/sites.php` alias, resolved as Drupal's conf_path() does
     (see `resolve_site_dir`); an unknown one is a `ScanError`.
-    ``profile`` is the install profile (Drupal's default is ``standard``; the
-    database's ``install_profile`` variable says which when available): only
-    its modules directory is searched, as Drupal 7 does.  When the profile is
+    ``profile`` is the install profile (the database's ``install_profile``
+    variable says which when available): only its modules directory is
+    searched, as Drupal 7 does.  Without one, a lone distribution in
+    profiles/ is assumed (see `assumed_profile`), else core's ``standard``.  When the profile is
     learnt later, `for_profile` redoes the resolution without a second walk.
     ``kb`` is the knowledge base (``drupalscan.kb.load_kb()``); it names known
     contrib projects and the Drupal 7 APIs that custom code is searched for.
@@ -208,7 +212,41 @@ def scan_codebase(
         walk.warnings.append(f"{resolved} has no settings.php: Drupal would not serve it")
     walk.declared = _declared(Path(path).expanduser(), docroot.path, walk)
     facts = CodebaseFacts(docroot=docroot, multisite=multisite, site_dir=resolved, walk=walk)
+    if profile is None:
+        profile, why = assumed_profile(walk)
+        if why:
+            walk.warnings.append(why)
     return for_profile(facts, profile, kb=kb)
+
+
+def assumed_profile(walk: _WalkResult) -> tuple[str, str]:
+    """The install profile to resolve with when nothing names it, and why.
+
+    Drupal 7 keeps the profile in the database, so a bare tree does not say.
+    A codebase that carries exactly one profile beyond core's is built on it
+    (a distribution, or the agency's own with its modules inside): assuming
+    core's ``standard`` would hide every module under profiles/NAME/.  With
+    several candidates the choice is not ours to guess, and the warning says
+    how to settle it.
+    """
+    others = sorted(
+        {
+            item.name
+            for item in walk.infos
+            if item.directory == f"profiles/{item.name}" and item.name not in CORE_PROFILES
+        }
+    )
+    if len(others) == 1:
+        return others[0], (
+            f"install profile taken to be {others[0]}, the only one in profiles/ besides "
+            "core's; a database (--db) or drush status names the one this site runs"
+        )
+    if others:
+        return DEFAULT_PROFILE, (
+            f"several install profiles ({', '.join(others)}): their modules are left out "
+            "until a database (--db) or drush status names the one this site runs"
+        )
+    return DEFAULT_PROFILE, ""
 
 
 def _declared(given: Path, docroot: Path, walk: _WalkResult) -> DeclaredProjects:

@@ -45,14 +45,14 @@ def scan_local(
     db: str | None = None,
     db_prefix: str = "",
     drush: str | Sequence[str] | None = None,
-    site_dir: str = "sites/default",
+    site_dir: str = "",
     kb: Any,
     annotate: Any,
 ) -> model.Site:
     """Scan a docroot (and optionally its database) into one stored Site.
 
     ``site_dir`` is a ``sites/*`` directory, host name or sites.php alias (see
-    `drupalscan.collect.codebase.resolve_site_dir`).  ``annotate`` is the
+    `drupalscan.collect.sitesdir.resolve_site_dir`); "" is sites/default.  ``annotate`` is the
     function that copies knowledge-base verdicts onto the modules (passed in
     so that collect does not import the rules stage).
 
@@ -66,7 +66,7 @@ def scan_local(
         annotated: model.Site = annotate(site, kb)
         return annotated
 
-    code = scan_codebase(path, site_dir=site_dir, kb=kb)
+    code = scan_codebase(path, site_dir=site_dir or "sites/default", kb=kb)
     source = str(code.docroot.path)
     if code.site_dir != "sites/default":
         source = f"{source}#{code.site_dir}"

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from drupalscan.collect.docroot import ScanError, read_head
 
-__all__ = ["read_sites_php", "resolve_site_dir", "site_dirs"]
+__all__ = ["read_sites_php", "resolve_site_dir", "served_sites", "site_dirs"]
 
 _SITES_ALIAS = re.compile(r"""\$sites\[\s*['"]([^'"]+)['"]\s*\]\s*=\s*['"]([^'"]+)['"]""")
 
@@ -44,6 +44,18 @@ def site_dirs(root: Path) -> list[str]:
     except OSError:
         pass
     return sorted(found)
+
+
+def served_sites(root: Path) -> list[str]:
+    """The sites a docroot serves: every ``sites/*`` with a settings.php.
+
+    Drupal serves no site from a directory without one, so a multisite whose
+    sites/default holds only default.settings.php has no default site.  A
+    copy with every settings.php removed (common: they hold credentials) is
+    one site, sites/default, as far as anyone can tell.
+    """
+    served = [d for d in site_dirs(root) if (root / d / "settings.php").is_file()]
+    return served or ["sites/default"]
 
 
 def resolve_site_dir(root: Path, site_dir: str, aliases: dict[str, str] | None = None) -> str:

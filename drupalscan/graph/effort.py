@@ -2,7 +2,8 @@
 
 Every finding becomes an `EffortItem`.  Work a rule marks as shared
 (``[plan] shared = true``: the target installs and configures a module once,
-whatever number of sites used it) counts on the first site in wave order
+whatever number of sites used it; ``"codebase"``: code the sites of one
+multisite share is rewritten once) counts on the first site in wave order
 that needs it and zero elsewhere.  Site, wave and plan totals are exact
 decimal sums of those items, and the cost is the whole hours shown times
 the rate, so every figure of the report reconciles.
@@ -114,7 +115,7 @@ def count_once(
     repeats: Counter[tuple[str, str]] = Counter()
     for finding in ordered_findings:
         if is_shared(finding):
-            key = (finding.rule, finding.subject.name)
+            key = shared_key(finding)
             if key in first:
                 repeats[key] += 1
             else:
@@ -126,7 +127,7 @@ def count_once(
         counted_quantity = finding.quantity
         note = ""
         if is_shared(finding):
-            key = (finding.rule, finding.subject.name)
+            key = shared_key(finding)
             origin = first[key]
             if origin is not finding:
                 counted = model.Effort()
@@ -152,17 +153,34 @@ def count_once(
             )
         )
     notes = []
-    shared = sum(repeats.values())
-    if shared:
+    modules = sum(n for (rule, name), n in repeats.items() if first[rule, name].shared)
+    code = sum(repeats.values()) - modules
+    if modules:
         notes.append(
-            f"{shared} module finding(s) repeat work on more than one site; the target "
+            f"{modules} module finding(s) repeat work on more than one site; the target "
             "installs each module once, so each is counted once, on the first site in "
-            "wave order that needs it. A wave's finding count covers the findings whose "
-            "hours count in it."
+            "wave order that needs it."
         )
+    if code:
+        notes.append(
+            f"{code} finding(s) are about code that sites of one multisite codebase share "
+            "(sites/all, an install profile, core); that code is rewritten or updated "
+            "once, so each is counted on the first site in wave order that has it."
+        )
+    if notes:
+        notes[-1] += " A wave's finding count covers the findings whose hours count in it."
     return items, notes
 
 
 def is_shared(finding: model.Finding) -> bool:
-    """Whether the finding is work the target does once for all sites (its rule says so)."""
-    return finding.shared
+    """Whether the finding may be work another site's finding already stands for."""
+    return finding.shared or bool(finding.shared_key)
+
+
+def shared_key(finding: model.Finding) -> tuple[str, str]:
+    """What makes two findings one piece of work.
+
+    A module the target installs is one whatever site has it (its name); code
+    is one only where it is the same files, in one codebase (its key).
+    """
+    return (finding.rule, finding.subject.name if finding.shared else finding.shared_key)

@@ -390,6 +390,9 @@ class Finding:
     references: list[str] = field(default_factory=list)
     shared: bool = False
     """Work the target does once for every site that has it (its rule's ``[plan] shared``)."""
+    shared_key: str = ""
+    """Where the work lives when sites of one codebase share it (``[plan] shared =
+    "codebase"``): findings with the same key and rule are one piece of work."""
     risk: str = ""
     """The plan risk this finding belongs to (its rule's ``[plan] risk``), or ""."""
 
@@ -407,7 +410,8 @@ def normalise_source(source: str) -> str:
 
     URLs lose their fragment, default port and trailing slash noise and get a
     lower-case scheme and host; paths become absolute with symlinks resolved,
-    so the same docroot named two ways is one site.
+    so the same docroot named two ways is one site.  A path may end in
+    ``#sites/NAME``, one site of a multisite docroot, which is kept.
     """
     if "://" in source:
         parts = urlsplit(source.strip())
@@ -418,7 +422,20 @@ def normalise_source(source: str) -> str:
             host = f"{host}:{port}"
         path = parts.path or "/"
         return urlunsplit((scheme, host, path, parts.query, ""))
-    return os.path.realpath(os.path.expanduser(source))
+    path, mark, site = source.partition(MULTISITE_MARK)
+    site = site.strip("/")
+    base = os.path.realpath(os.path.expanduser(path))
+    return f"{base}{mark}{site}" if site else base
+
+
+MULTISITE_MARK = "#sites/"
+"""Between a docroot and the site directory in the source of one site of a multisite."""
+
+
+def split_source(source: str) -> tuple[str, str]:
+    """A local source as (docroot path, ``sites/*`` directory or "")."""
+    path, mark, site = source.partition(MULTISITE_MARK)
+    return path, f"sites/{site.strip('/')}" if mark and site.strip("/") else ""
 
 
 def site_id(source: str) -> str:

@@ -62,7 +62,7 @@ def report_data(report: Report) -> dict[str, Any]:
                     "text": r.effort_text(),
                 },
                 "platform": r.platform,
-                "plan": {"shared": r.shared, "risk": r.risk},
+                "plan": {"shared": "codebase" if r.per_codebase else r.shared, "risk": r.risk},
                 "source": r.path,
             }
             for r in report.rules

@@ -123,10 +123,25 @@ def evaluate(
                 remedy=string.Formatter().vformat(rule.remedy, (), facts),
                 references=list(rule.references),
                 shared=rule.shared,
+                shared_key=codebase_key(site, subject) if rule.per_codebase else "",
                 risk=rule.risk,
             )
         )
     return out
+
+
+def codebase_key(site: model.Site, subject: SubjectFacts) -> str:
+    """Where a finding's work lives on disk, so the sites of one multisite share it.
+
+    The sites of a multisite docroot are stored as ``DOCROOT`` and
+    ``DOCROOT#sites/NAME``; code they share (sites/all, an install profile,
+    core) has the same docroot and path in each.  A crawled site has no
+    codebase of its own to share, so its key is its own.
+    """
+    codebase = site.source.partition("#")[0] if site.origin == "docroot" else site.id
+    if subject.kind == "site":
+        return codebase  # core, the sites/ tree: one per docroot
+    return f"{codebase}|{getattr(subject.obj, 'path', '')}|{subject.name}"
 
 
 def _subject(subject: SubjectFacts) -> model.Subject:

@@ -129,8 +129,8 @@ def _build(name: str, data: dict[str, Any]) -> Rule:
         raise fail("[plan] must be a table")
     if set(role) - {"shared", "risk"}:
         raise fail(f"unknown [plan] key(s) {sorted(set(role) - {'shared', 'risk'})}")
-    if not isinstance(role.get("shared", False), bool):
-        raise fail("[plan] shared must be true or false")
+    if role.get("shared", False) not in (True, False, "codebase"):
+        raise fail('[plan] shared must be true, false or "codebase"')
     if role.get("risk", "") not in ("", *PLAN_RISKS):
         raise fail(f"[plan] risk must be one of {PLAN_RISKS}")
     effort = data["effort"]
@@ -208,7 +208,8 @@ def _build(name: str, data: dict[str, Any]) -> Rule:
         confidence=data.get("confidence", "high"),
         aliases=list(data.get("aliases", [])),
         platform=data.get("platform", "drupal"),
-        shared=bool(role.get("shared", False)),
+        shared=role.get("shared", False) is True,
+        per_codebase=role.get("shared") == "codebase",
         risk=str(role.get("risk", "")),
         settings=dict(data.get("settings", {})),
         path=name,

@@ -80,8 +80,12 @@ class Rule:
     platform: str = "drupal"
     """Sites the rule looks at: ``drupal`` (default), ``wordpress`` or ``any``."""
     shared: bool = False
-    """``[plan] shared``: the work is done once on the target for every site that has
-    the subject (a module is installed once), so the plan counts it once."""
+    """``[plan] shared = true``: the work is done once on the target for every site
+    that has the subject (a module is installed once), so the plan counts it once."""
+    per_codebase: bool = False
+    """``[plan] shared = "codebase"``: the work is done once per codebase, for every
+    site of a multisite that shares it (custom code in sites/all or an install
+    profile is rewritten once, however many sites run it)."""
     risk: str = ""
     """``[plan] risk``: the risk group the findings join in the plan, or ""."""
     settings: dict[str, Any] = field(default_factory=dict)

@@ -261,7 +261,7 @@ def _mini_docroot(root: Path) -> Path:
 
 def test_profile_modules_follow_the_install_profile(tmp_path: Path) -> None:
     root = _mini_docroot(tmp_path / "site")
-    assumed = scan_codebase(root)
+    assumed = scan_codebase(root, profile="standard")
     assert assumed.profile == "standard"
     assert "foo" not in {m.name for m in assumed.modules}
     assert sorted(assumed.profiles) == ["myprof", "standard"]
@@ -276,6 +276,21 @@ def test_profile_modules_follow_the_install_profile(tmp_path: Path) -> None:
     assert "late" not in {m.name for m in again.modules}
     gone = for_profile(assumed, "pantheon")
     assert any("install profile pantheon is not in profiles/" in w for w in gone.warnings)
+
+
+def test_a_lone_distribution_profile_is_assumed_until_a_database_says(tmp_path: Path) -> None:
+    """A tree that carries one profile beyond core's is built on it: its modules count."""
+    root = _mini_docroot(tmp_path / "site")
+    facts = scan_codebase(root)
+    assert facts.profile == "myprof"
+    assert "foo" in {m.name for m in facts.modules}
+    assert any("install profile taken to be myprof" in w for w in facts.warnings)
+    (root / "profiles/other/other.info").parent.mkdir(parents=True)
+    (root / "profiles/other/other.info").write_text("name = Other\ncore = 7.x\n")
+    facts = scan_codebase(root)
+    assert facts.profile == "standard"
+    assert "foo" not in {m.name for m in facts.modules}
+    assert any("several install profiles (myprof, other)" in w for w in facts.warnings)
 
 
 @pytest.mark.parametrize(

@@ -47,8 +47,15 @@ def _profile_db(path: Path, profile: bytes = b's:6:"myprof";') -> str:
     return build_sqlite(path, schema=schema, rows=rows)
 
 
+def _two_profiles(root: Path) -> Path:
+    """The mini docroot with a second non-core profile: the tree alone cannot say which runs."""
+    (root / "profiles/other").mkdir()
+    (root / "profiles/other/other.info").write_text("name = Other\ncore = 7.x\n")
+    return root
+
+
 def test_database_install_profile_brings_its_modules(tmp_path: Path, store: Store, kb: Any) -> None:
-    root = _mini_docroot(tmp_path / "site")
+    root = _two_profiles(_mini_docroot(tmp_path / "site"))
     db = _profile_db(tmp_path / "site.sqlite")
     site = scan_local(root, store, db=db, kb=kb, annotate=_same)
     foo = next(m for m in site.modules if m.name == "foo")
@@ -58,13 +65,14 @@ def test_database_install_profile_brings_its_modules(tmp_path: Path, store: Stor
     assert not any("missing on disk" in w for w in site.warnings)
     assert site.collected == ["codebase", "database"]
     assert store.get_site(site.id) == site
-    # Without the database, Drupal's default profile is assumed.
+    # Without the database, with two profiles to choose from, core's is assumed.
     bare = scan_local(root, store, kb=kb, annotate=_same)
     assert "foo" not in {m.name for m in bare.modules}
+    assert any("several install profiles (myprof, other)" in w for w in bare.warnings)
 
 
 def test_drush_status_install_profile(tmp_path: Path, store: Store, kb: Any) -> None:
-    root = _mini_docroot(tmp_path / "site")
+    root = _two_profiles(_mini_docroot(tmp_path / "site"))
     status = tmp_path / "status.json"
     status.write_text(json.dumps({"drupal-version": "7.100", "install-profile": "myprof"}))
     pm_list = tmp_path / "pm-list.json"

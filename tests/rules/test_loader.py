@@ -290,9 +290,9 @@ BROKEN = {
         _edit("[match]", '[plan]\nrisk = "scary"\n[match]'),
         r"\[plan\] risk must be one of \('research', 'manual-content'\)",
     ),
-    "plan shared not a boolean": (
+    "plan shared not a boolean or codebase": (
         _edit("[match]", '[plan]\nshared = "yes"\n[match]'),
-        r"\[plan\] shared must be true or false",
+        r'\[plan\] shared must be true, false or "codebase"',
     ),
     "a shipped prefix with a foreign family": (
         _edit('id = "D7-MOD-901"', 'id = "WP-MOD-901"'),
