@@ -20,11 +20,11 @@ from drupalscan.kb.audit import audit
 
 FLOORS = {
     ("module", 50): 100,
-    ("module", 300): 95,
-    ("module", 1000): 82,
-    ("module", 2000): 60,
-    ("theme", 50): 46,
-    ("theme", 300): 23,
+    ("module", 300): 98,
+    ("module", 1000): 88,
+    ("module", 2000): 72,
+    ("theme", 50): 66,
+    ("theme", 300): 45,
 }
 """Percent of each band with a sourced status, at least."""
 
