@@ -146,30 +146,15 @@ def scan(path: str, store: Store, options: ScanOptions | None = None) -> list[mo
 def expand_multisites(sources: Iterable[str], options: ScanOptions) -> list[str]:
     """The sources with each multisite docroot replaced by one source per site.
 
-    A Drupal 7 multisite is several sites to migrate, each with its own
-    database and modules, over one codebase; `served_sites` says which
-    (``DOCROOT`` for sites/default, ``DOCROOT#sites/NAME`` for the others).
     ``--site``, ``--db`` and ``--drush`` each describe one site, so with any
-    of them a docroot stays one source, as asked.
+    of them a docroot stays one source, as asked (`sitesdir.every_site`).
     """
-    from drupalscan.collect.docroot import ScanError, find_docroot
-    from drupalscan.collect.sitesdir import served_sites
+    from drupalscan.collect.sitesdir import every_site
 
     given = list(sources)
     if options.site_dir or options.db or options.drush:
         return given
-    out: list[str] = []
-    for source in given:
-        if "://" in source or model.MULTISITE_MARK in source or not Path(source).is_dir():
-            out.append(source)
-            continue
-        try:
-            served = served_sites(find_docroot(source).path)
-        except ScanError:
-            out.append(source)  # the scan says what is wrong with it
-            continue
-        out.extend(source if d == "sites/default" else f"{source}#{d}" for d in served)
-    return out
+    return [one for source in given for one in every_site(source)]
 
 
 PROBE_PROJECTS = 150

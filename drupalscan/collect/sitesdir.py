@@ -11,9 +11,10 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from drupalscan.collect.docroot import ScanError, read_head
+from drupalscan.collect.docroot import ScanError, find_docroot, read_head
+from drupalscan.inventory import model
 
-__all__ = ["read_sites_php", "resolve_site_dir", "served_sites", "site_dirs"]
+__all__ = ["every_site", "read_sites_php", "resolve_site_dir", "served_sites", "site_dirs"]
 
 _SITES_ALIAS = re.compile(r"""\$sites\[\s*['"]([^'"]+)['"]\s*\]\s*=\s*['"]([^'"]+)['"]""")
 
@@ -56,6 +57,24 @@ def served_sites(root: Path) -> list[str]:
     """
     served = [d for d in site_dirs(root) if (root / d / "settings.php").is_file()]
     return served or ["sites/default"]
+
+
+def every_site(source: str) -> list[str]:
+    """One source per site a local docroot serves (a URL or a named site stays one).
+
+    A Drupal 7 multisite is several sites to migrate, each with its own
+    database and modules, over one codebase: ``DOCROOT`` stands for
+    sites/default, ``DOCROOT#sites/NAME`` for each other site `served_sites`
+    finds.  A path that is not a docroot stays as given, for the scan to say
+    what is wrong with it.
+    """
+    if "://" in source or model.MULTISITE_MARK in source or not Path(source).is_dir():
+        return [source]
+    try:
+        served = served_sites(find_docroot(source).path)
+    except ScanError:
+        return [source]
+    return [source if d == "sites/default" else f"{source}#{d}" for d in served]
 
 
 def resolve_site_dir(root: Path, site_dir: str, aliases: dict[str, str] | None = None) -> str:
