@@ -11,6 +11,7 @@ the rate, so every figure of the report reconciles.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from decimal import ROUND_HALF_UP, Decimal
@@ -74,6 +75,11 @@ def whole_hours(hours: float) -> int:
     ``round()`` and ``format(x, ".0f")`` round half to even (172.5 -> 172),
     which a reader checking "hours x rate" by hand would not expect.
     """
+    whole = math.floor(hours)
+    part = hours - whole
+    if abs(part - 0.5) > 1e-6:  # clearly below or above a half: no tie to settle
+        return whole + (part > 0.5)
+    # A tie, or what prints as one: settle it on the decimal the figure is.
     return int(decimal(hours).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

@@ -213,6 +213,7 @@ class KnowledgeBase:
         self._releases = releases
         self._themes = themes
         self._overrides = dict(overrides or {})
+        self._source_cache: dict[str, str] = {}
 
     # ------------------------------------------------------------------ core
 
@@ -418,7 +419,13 @@ class KnowledgeBase:
 
     def _project_source(self, entry: ContribProject) -> str:
         """Where an answer came from: a refresh (with its date) or the bundled
-        data (with its date), then the first cited source."""
+        data (with its date), then the first cited source (worded once per project)."""
+        cached = self._source_cache.get(entry.name)
+        if cached is None:
+            cached = self._source_cache[entry.name] = self._word_source(entry)
+        return cached
+
+    def _word_source(self, entry: ContribProject) -> str:
         where = _source_text(entry.sources[0]) if entry.sources else ""
         if entry.name in self._overrides:
             when = f" of {entry.refreshed}" if entry.refreshed else ""

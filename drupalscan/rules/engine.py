@@ -87,9 +87,19 @@ def quantity(rule: Rule, facts: Mapping[str, Any]) -> float:
 
 
 def evaluate(
-    rule: Rule, site: model.Site, kb: Any, settings: Settings | None = None
+    rule: Rule,
+    site: model.Site,
+    kb: Any,
+    settings: Settings | None = None,
+    seen: dict[str, list[SubjectFacts]] | None = None,
 ) -> list[model.Finding]:
-    """All findings of one rule on one site."""
+    """All findings of one rule on one site.
+
+    ``seen`` keeps a site's subjects (with their facts) between its rules:
+    fifteen module rules would otherwise build every module's facts fifteen
+    times, which was most of the time a portfolio's checks took.  The facts
+    are read, never changed, so sharing them is safe.
+    """
     if rule.platform != "any" and rule.platform != model.platform_of(site.kind):
         return []  # a Drupal module rule says nothing about a WordPress plugin
     settings = settings or Settings()
@@ -97,7 +107,12 @@ def evaluate(
     spec = _resolve(rule.match, rule_settings) if rule.match else None
     rates = settings.effort.get(rule.id, {"low": rule.effort.low, "high": rule.effort.high})
     out = []
-    for subject in subjects(rule.applies_to, site, kb, settings.target_core):
+    found = seen.get(rule.applies_to) if seen is not None else None
+    if found is None:
+        found = list(subjects(rule.applies_to, site, kb, settings.target_core))
+        if seen is not None:
+            seen[rule.applies_to] = found
+    for subject in found:
         evidence = _fires(rule, subject, site, rule_settings, kb, spec)
         if evidence is None:
             continue
@@ -202,9 +217,11 @@ def run_checks(
     """Every finding of every selected rule on every site, most severe first."""
     settings = settings or Settings()
     chosen = select_rules(rules, settings.select, settings.ignore)
-    findings = [
-        f for site in inventory.sites for rule in chosen for f in evaluate(rule, site, kb, settings)
-    ]
+    findings = []
+    for site in inventory.sites:
+        seen: dict[str, list[SubjectFacts]] = {}
+        for rule in chosen:
+            findings.extend(evaluate(rule, site, kb, settings, seen))
     return sort_findings(findings)
 
 

@@ -98,3 +98,25 @@ def test_matrix_and_layout_are_in_the_plan() -> None:
     assert matrix.unique == {"a": 1, "b": 1}
     assert set(result.display.layout) >= {"views", "ctools"}
     assert result.display.layout["ctools"][0] > result.display.layout["views"][0]
+
+
+def test_display_keeps_every_field_of_the_effort_items() -> None:
+    """display() rebuilds each item with its shown hours; nothing else may change."""
+    from drupalscan.graph.display import display
+    from drupalscan.graph.effort import count_once
+
+    sites = [site("a"), site("b")]
+    findings = [
+        finding("a", "D7-MOD-003", "views", 8, 24, shared=True),
+        finding("b", "D7-MOD-003", "views", 8, 24, shared=True),
+        finding("b", "D7-API-001", "x: db_query", 0.25, 1, kind="code"),
+    ]
+    groups = [model.Group(index=1, sites=["a", "b"])]
+    items, _ = count_once(findings, groups, {"a": "A", "b": "B"})
+    total = model.Effort(low=16.25, high=49)
+    shown, _ = display(sites, findings, items, total, [], groups, [], None)
+    rebuilt = {"shown_hours", "added_hours"}
+    for before, after in zip(items, shown, strict=True):
+        for f in dataclasses.fields(model.EffortItem):
+            if f.name not in rebuilt:
+                assert getattr(after, f.name) == getattr(before, f.name), f.name
