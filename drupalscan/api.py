@@ -465,6 +465,7 @@ def build_report(
     now: str | None = None,
 ) -> Report:
     """Check, plan and assemble the report for everything in the store."""
+    from drupalscan.graph.decisions import as_findings
     from drupalscan.graph.plan import plan as make_plan
     from drupalscan.graph.plan import redirect_map
     from drupalscan.render.report import Report
@@ -480,6 +481,7 @@ def build_report(
         )
     findings = run_checks(model.Inventory(sites=sites), rules_for(settings), kb, settings)
     plan = make_plan(sites, findings, settings, kb=kb)
+    findings = [*findings, *as_findings(plan.decisions)]  # the plan's totals count them
     redirects = [
         r
         for s in sites
@@ -573,6 +575,22 @@ agency = "drupalscan demo"
 [cost]
 rate = 110
 currency = "EUR"
+
+# EXAMPLE figures, invented for the demo client: a real engagement puts the
+# client's own yearly costs here (or leaves them out, and the report says
+# which it needs).
+[business]
+hosting_per_site = 4800        # EUR per site per year: hosting, maintenance, updates
+d7_support_per_site = 6000     # EUR per Drupal 7 site per year: extended support, reviews
+target_run_cost = 9000         # EUR per year for the one new site
+
+# EXAMPLE answer, to show how a decision is recorded; the report lists the
+# others with their defaults.
+[decisions."required_field:news.field_news_category"]
+choice = "optional"
+by = "Example: Northwind communications lead"
+on = "2026-11-30"
+note = "Example answer: HR news has no category; editors add one after the move."
 """
 
 

@@ -27,6 +27,7 @@ store.  Everything in it is optional:
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -230,6 +231,42 @@ TARGET_CORE = 11
 """The default target: the newest major, so a plan does not start on a shorter runway."""
 
 
+MERGE_SIMILARITY = 0.5
+"""Field-signature similarity under which a merge of content types is the client's
+call (``[plan] merge_similarity``): below half the fields shared, the two types
+are as much different things as one."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecisionRecord:
+    """The client's answer to one plan decision, as ``[decisions."ID"]`` records it."""
+
+    choice: str
+    by: str = ""
+    """Who decided (free text: a name, a role, a meeting)."""
+    on: str = ""
+    """When (free text, usually a date)."""
+    note: str = ""
+    name: str = ""
+    """For ``rename``: the target content type's new machine name."""
+
+
+BUSINESS_ASSUMPTIONS = (
+    ("hosting_per_site", "Hosting and maintenance per site today", "per site per year"),
+    (
+        "d7_support_per_site",
+        "Keeping a Drupal 7 site alive after its end of life (extended support, security reviews)",
+        "per Drupal 7 site per year",
+    ),
+    ("target_run_cost", "Running the one new site (hosting, maintenance, support)", "per year"),
+)
+"""The business case's inputs ``[business]`` takes: key, what it is, unit (in the
+``[cost] currency``).  None has a default: the client's own figures or nothing."""
+
+BUSINESS_HORIZON = 5
+"""Years the business-case chart runs over (``[business] years``)."""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Everything a run may be told, with documented defaults."""
@@ -250,6 +287,12 @@ class Settings:
     release counts as an answer only if it runs on this major."""
     source: str = ""
     """The file these settings came from, if any."""
+    merge_similarity: float = MERGE_SIMILARITY
+    decisions: dict[str, DecisionRecord] = field(default_factory=dict)
+    """The client's answers to plan decisions, by decision id (``[decisions]``)."""
+    business: dict[str, float] = field(default_factory=dict)
+    """``[business]`` inputs that are set (see BUSINESS_ASSUMPTIONS)."""
+    business_years: int = BUSINESS_HORIZON
 
 
 def find_config(store: str | Path | None = None) -> Path | None:
@@ -302,6 +345,14 @@ def load_settings(path: str | Path | None = None, *, store: str | Path | None = 
             raise ConfigError(f"{path}: [effort.{rule_id}] low and high must be numbers")
         if not 0 <= rates["low"] <= rates["high"]:
             raise ConfigError(f"{path}: [effort.{rule_id}] needs 0 <= low <= high")
+    plan = _table(data, "plan", path)
+    similarity = plan.get("merge_similarity", MERGE_SIMILARITY)
+    if isinstance(similarity, bool) or not isinstance(similarity, (int, float)):
+        raise ConfigError(f"{path}: [plan] merge_similarity must be a number from 0 to 1")
+    if not 0 <= similarity <= 1:
+        raise ConfigError(f"{path}: [plan] merge_similarity must be a number from 0 to 1")
+    decisions = _decisions(_table(data, "decisions", path), path)
+    business, years = _business(_table(data, "business", path), path)
     try:
         rate = cost.get("rate")
         return Settings(
@@ -322,9 +373,55 @@ def load_settings(path: str | Path | None = None, *, store: str | Path | None = 
             },
             target_core=int(core),
             source=str(path),
+            merge_similarity=float(similarity),
+            decisions=decisions,
+            business=business,
+            business_years=years,
         )
     except (TypeError, ValueError, KeyError, AttributeError) as exc:
         raise ConfigError(f"{path}: a value has the wrong type ({exc})") from None
+
+
+def _decisions(table: dict[str, Any], path: Path) -> dict[str, DecisionRecord]:
+    """``[decisions."ID"]`` tables: a choice, and who decided, when and why."""
+    out = {}
+    for key, entry in table.items():
+        where = f'{path}: [decisions."{key}"]'
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where} must be a table with choice = ...")
+        unknown = set(entry) - {"choice", "by", "on", "note", "name"}
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        if not isinstance(entry.get("choice"), str) or not entry["choice"]:
+            raise ConfigError(f"{where} needs choice = one of the options the report lists")
+        values = {k: entry.get(k, "") for k in ("by", "on", "note", "name")}
+        if isinstance(values["on"], (dt.date, dt.datetime)):
+            values["on"] = values["on"].isoformat()
+        if not all(isinstance(v, str) for v in values.values()):
+            raise ConfigError(f"{where}: by, on, note and name are text")
+        out[str(key)] = DecisionRecord(choice=entry["choice"], **values)
+    return out
+
+
+def _business(table: dict[str, Any], path: Path) -> tuple[dict[str, float], int]:
+    """``[business]``: the client's yearly figures, each a number of at least 0."""
+    keys = {key for key, _, _ in BUSINESS_ASSUMPTIONS}
+    unknown = set(table) - keys - {"years"}
+    if unknown:
+        known = ", ".join(sorted([*keys, "years"]))
+        raise ConfigError(
+            f"{path}: [business] unknown key(s) {', '.join(sorted(unknown))} ({known})"
+        )
+    out = {}
+    for key in keys & set(table):
+        value = table[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise ConfigError(f"{path}: [business] {key} must be an amount of at least 0")
+        out[key] = float(value)
+    years = table.get("years", BUSINESS_HORIZON)
+    if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 30:
+        raise ConfigError(f"{path}: [business] years must be a whole number from 1 to 30")
+    return out, years
 
 
 def _table(data: dict[str, Any], key: str, path: Path) -> dict[str, Any]:

@@ -45,15 +45,24 @@ TYPE_BREADTH = {
 resolves to the broader type, into which the narrower one's values fit."""
 
 
+Member = tuple[str, model.ContentType]
+"""A source content type: (site id, the type)."""
+
+
 def content_model(sites: Sequence[model.Site]) -> list[model.UnifiedType]:
     """One unified type per connected component of the content graph."""
+    return sorted((unify(group) for group in merge_groups(sites)), key=lambda u: u.name)
+
+
+def merge_groups(sites: Sequence[model.Site]) -> list[list[Member]]:
+    """The source types judged the same thing: one list per connected component."""
     graph = build.content_graph(sites)
-    unified = []
+    groups = []
     for component in nx.connected_components(graph):
         members = sorted(n for n in component if n[0] != "name")
         if members:
-            unified.append(unify([(sid, graph.nodes[(sid, name)]["ct"]) for sid, name in members]))
-    return sorted(unified, key=lambda u: u.name)
+            groups.append([(sid, graph.nodes[(sid, name)]["ct"]) for sid, name in members])
+    return sorted(groups, key=lambda g: (g[0][0], g[0][1].name))
 
 
 def unify(cts: Sequence[tuple[str, model.ContentType]]) -> model.UnifiedType:

@@ -5,7 +5,9 @@ The plan is built in this order, each step from a graph:
 1. target modules: the merged dependency graph, each module's action taken
    from its knowledge-base status and the Drupal majors it has releases for;
 2. unified content model: connected components of the content graph, with
-   each source type's fields mapped onto the target type's fields;
+   each source type's fields mapped onto the target type's fields, and the
+   decisions the merge leaves to the client, with the answers in force
+   (`decisions`); each answer's hours join the findings;
 3. consolidation groups: communities of the site-similarity graph;
 4. wave order: one wave per group, readiest first (decided before any
    effort is shared out, because sharing depends on the order);
@@ -23,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from drupalscan.config import Settings
-from drupalscan.graph import build, contentmodel, display, risks, target, waves
+from drupalscan.graph import build, business, decisions, display, risks, target, waves
 from drupalscan.graph.effort import (
     UNCOUNTED_PREFIX,
     Hours,
@@ -86,9 +88,13 @@ def plan(
             t.name for s in sites for t in s.themes if t.type == "custom" and t.enabled is not False
         ),
     )
-    unified = contentmodel.content_model(sites)
+    unified, asked, decision_notes = decisions.decide(sites, settings)
+    the_target = decisions.apply_to_target(the_target, asked)
     site_groups = waves.groups(sites)
     ordered = waves.wave_order(site_groups, findings)
+    # The answers in force cost hours like findings do; readiness (the wave
+    # order above) stays the rules' judgement of each site.
+    findings = [*findings, *decisions.as_findings(asked)]
     items, notes = count_once(findings, ordered, names)
     per_site: dict[str, Hours] = {s.id: Hours() for s in sites}
     for item in items:
@@ -102,6 +108,7 @@ def plan(
     items, figures = display.display(
         sites, findings, items, effort, planned, site_groups, edges, settings.rate
     )
+    money = cost(effort, settings)
     return model.Plan(
         target=the_target,
         content_model=unified,
@@ -109,12 +116,14 @@ def plan(
         groups=site_groups,
         effort_hours=effort,
         site_effort={sid: hours.effort() for sid, hours in per_site.items()},
-        risks=risks.risks(sites, findings),
+        risks=risks.risks(sites, [f for f in findings if f.rule != decisions.RULE]),
         dependency_issues=waves.dependency_issues(sites, site_graphs),
         effort_items=items,
         dependency_edges=edges,
         redirects=[],
-        cost=cost(effort, settings),
-        notes=notes,
+        cost=money,
+        notes=[*notes, *decision_notes],
         display=figures,
+        decisions=asked,
+        business=business.business_case(sites, money, settings),
     )

@@ -683,6 +683,84 @@ class Display:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DecisionOption:
+    """One answer to a decision: what it means for the target and what it costs."""
+
+    key: str
+    """What ``choice`` says in drupalscan.toml's ``[decisions]``."""
+    label: str
+    consequence: str
+    effort_hours: Effort = field(default_factory=Effort)
+    """Work the answer adds to the plan."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decision:
+    """A question the merge of several sites cannot settle alone (graph/decisions.py).
+
+    The plan goes ahead with ``default`` until drupalscan.toml records the
+    client's answer; the answer in force shapes the target and its effort
+    counts on ``site``.
+    """
+
+    id: str
+    """Stable key for ``[decisions."ID"]``: kind, then what it is about."""
+    kind: str
+    """required_field | field_conflict | weak_merge | text_format | vocabulary."""
+    question: str
+    detail: str
+    """What the planner found that raises the question, with the figures."""
+    site: str
+    """Site id the effort counts on: the first affected, in source order."""
+    sites: list[str] = field(default_factory=list)
+    options: list[DecisionOption] = field(default_factory=list)
+    default: str = ""
+    choice: str = ""
+    """The option in force: the client's when decided, else ``default``."""
+    decided_by: str = ""
+    decided_on: str = ""
+    note: str = ""
+    name: str = ""
+    """The new name a ``rename`` answer gives."""
+
+    @property
+    def decided(self) -> bool:
+        """Whether the client answered (drupalscan.toml), not only the default applies."""
+        return bool(self.decided_by or self.decided_on or self.choice != self.default)
+
+    def chosen(self) -> DecisionOption:
+        """The option in force."""
+        return next(o for o in self.options if o.key == self.choice)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BusinessCase:
+    """Staying on the old sites against moving to one: from the client's own figures.
+
+    Every amount is per year in the plan's currency, or None where the
+    assumption it needs is not set; nothing is filled in for the client.
+    """
+
+    currency: str = "EUR"
+    sites: int = 0
+    drupal7_sites: int = 0
+    assumptions: list[dict[str, Any]] = field(default_factory=list)
+    """``{key, label, unit, value}`` per input, ``value`` None when not set."""
+    missing: list[str] = field(default_factory=list)
+    """Labels of the inputs still needed for the yearly comparison."""
+    stay_yearly: float | None = None
+    move_yearly: float | None = None
+    saving_yearly: float | None = None
+    migration: MoneyRange | None = None
+    """The plan's one-off cost (needs ``[cost] rate``)."""
+    payback_years: list[float] | None = None
+    """[fastest, slowest]: migration low and high over the yearly saving."""
+    horizon: int = 5
+    cumulative: list[dict[str, float]] = field(default_factory=list)
+    """Per year 0..horizon: ``{year, stay, move_low, move_high}`` totals spent."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Plan:
     """The consolidation plan derived from the graphs and the findings."""
 
@@ -706,3 +784,6 @@ class Plan:
     """Assumptions the figures rest on, stated in the report."""
     display: Display = field(default_factory=Display)
     """The figures the report shows (whole hours, costs, readiness, matrix)."""
+    decisions: list[Decision] = field(default_factory=list)
+    """What the client decides about the merge, each with its answer in force."""
+    business: BusinessCase = field(default_factory=BusinessCase)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from drupalscan.graph.decisions import RULE, RULE_TITLE
 from drupalscan.graph.plan import ACTIONS
 from drupalscan.inventory import model
 from drupalscan.render.report import Report
@@ -222,7 +223,7 @@ def driver_rows(plan: model.Plan, rules: list[Rule]) -> list[DriverRow]:
         out.append(
             DriverRow(
                 rule=d.rule,
-                title=rule.title if rule else d.rule,
+                title=rule.title if rule else RULE_TITLE if d.rule == RULE else d.rule,
                 counted=f"{count} {one if d.quantity == 1 else many}",
                 rate=f"{d.rate.low:g}–{d.rate.high:g} h per {one}",
                 effort=hours_text(d.hours.low, d.hours.high),

@@ -14,6 +14,7 @@ from collections import Counter
 from drupalscan.inventory.model import SEVERITIES
 from drupalscan.kb import load_kb
 from drupalscan.render.charts import feature_matrix, graph_picture, wave_chart
+from drupalscan.render.clientview import business_view, decision_rows
 from drupalscan.render.figures import effort_rows, plan_display
 from drupalscan.render.planview import (
     content_model,
@@ -102,4 +103,7 @@ def build_view(report: Report) -> ReportView:
         dependency_picture=graph_picture(plan),
         rules=[row for row in rule_rows if row.fired],
         rules_quiet=sum(1 for row in rule_rows if not row.fired),
+        decisions=decision_rows(plan, names),
+        decided_count=sum(1 for d in plan.decisions if d.decided),
+        business=business_view(plan.business),
     )

@@ -4,10 +4,11 @@ The templates only loop and branch, so everything they show is here, already
 worded and formatted: hours as "12–32 h", money as "EUR 1,320", labels in the
 client's words, pictures as SVG coordinates.  The figures themselves come from
 the plan (`model.Display`); the builders (`view`, `siteview`, `planview`,
-`charts`) only read and format them.
+`clientview`, `charts`) only read and format them.
 
 This module holds the dataclasses and nothing else, so the whole shape can be
-read in one place, and a template that names a field the view does not have
+read in one place (hence its some 670 lines: splitting it would scatter one
+contract over several files), and a template that names a field the view does not have
 fails the type check of its builder rather than rendering blank.  Pairs that a
 template unpacks (``{% for label, n in v.kinds %}``) stay typed tuples.
 """
@@ -549,6 +550,85 @@ class DriverRow:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class OptionRow:
+    """One answer to a decision, as the decisions table lists it."""
+
+    key: str
+    label: str
+    consequence: str
+    effort: str
+    in_force: bool
+    default: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecisionRow:
+    """A decision for the client: the question, what was found, the answers."""
+
+    id: str
+    kind: str
+    question: str
+    detail: str
+    sites: list[str]
+    options: list[OptionRow]
+    state: str
+    """"Default" or "Decided by NAME on DATE", as the client reads it."""
+    decided: bool
+    note: str
+    effort: str
+    """Hours the answer in force adds to the plan."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AssumptionRow:
+    label: str
+    unit: str
+    value: str
+    """The amount, or "not set"."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChartLine:
+    """One polyline of the business-case chart, in SVG coordinates."""
+
+    label: str
+    points: str
+    css: str
+    total: str
+    """What the line adds up to at the horizon, for the legend."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LevelTick:
+    """A tick of a chart's vertical (amount) axis."""
+
+    y: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BusinessView:
+    """The business case in words and one chart; empty figures when inputs are missing."""
+
+    assumptions: list[AssumptionRow]
+    missing: list[str]
+    sites: int
+    drupal7_sites: int
+    stay: str
+    move: str
+    saving: str
+    migration: str
+    payback: str
+    horizon: int
+    lines: list[ChartLine]
+    ticks: list[AxisTick]
+    """Years along the bottom."""
+    levels: list[LevelTick]
+    """Amounts up the left side."""
+    height: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ReportView:
     """Everything the HTML and Markdown templates show, as ``v``."""
 
@@ -601,3 +681,6 @@ class ReportView:
     rule set is one command away (``drupalscan rules``)."""
     rules_quiet: int
     """Published rules checked on every site that found nothing."""
+    decisions: list[DecisionRow]
+    decided_count: int
+    business: BusinessView

@@ -40,6 +40,7 @@ UNIT_LABELS: dict[str, tuple[str, str]] = {
     "patch": ("patch", "patches"),
     "item": ("exported item", "exported items"),
     "site": ("site", "sites"),
+    "decision": ("client decision", "client decisions"),
 }
 """Singular and plural wording of each effort unit."""
 

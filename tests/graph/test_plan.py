@@ -10,6 +10,7 @@ import pytest
 
 from drupalscan.config import Settings
 from drupalscan.graph import build
+from drupalscan.graph.decisions import as_findings
 from drupalscan.graph.plan import ACTIONS, UNCOUNTED_PREFIX, effort_sum, plan, whole_hours
 from drupalscan.inventory import model
 from drupalscan.inventory.model import SEVERITIES
@@ -111,6 +112,9 @@ def _hundredths(x: float) -> int:
 
 def check_invariants(sites: list[model.Site], findings: list[model.Finding], p: model.Plan) -> None:
     """The plan's invariants, effort identities included, all with exact equality."""
+    # The answers in force to the plan's decisions count like findings (as
+    # build_report adds them to the report's findings).
+    findings = [*findings, *as_findings(p.decisions)]
     # Every site is in exactly one wave.
     in_waves = [s for w in p.waves for s in w.sites]
     assert sorted(in_waves) == sorted(s.id for s in sites)

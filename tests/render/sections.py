@@ -9,10 +9,12 @@ from __future__ import annotations
 SECTIONS = {
     "cover": None,
     "summary": "Executive summary",
+    "business": "Business case",
     "sites": "Sites",
     "graph": "Module dependencies",
     "groups": "Consolidation groups",
     "content-model": "Target content model",
+    "decisions": "Decisions for the client",
     "waves": "Migration waves",
     "risks": "Risks and assumptions",
     "appendix": "Appendix: rules used",

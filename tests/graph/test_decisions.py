@@ -1,0 +1,222 @@
+"""Decisions for the client (issue 15): each kind found, its default in force, and the
+client's answer from drupalscan.toml changing the plan and its hours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from drupalscan.config import ConfigError, DecisionRecord, Settings, load_settings
+from drupalscan.errors import UsageError
+from drupalscan.graph.decisions import RULE, as_findings
+from drupalscan.graph.plan import plan
+from drupalscan.inventory import model
+
+
+def field(name: str, ftype: str = "text", *, required: bool = False, card: int = 1) -> model.Field:
+    return model.Field(name=name, type=ftype, required=required, cardinality=card)
+
+
+def site(
+    sid: str,
+    name: str,
+    types: list[model.ContentType],
+    *,
+    formats: list[dict[str, object]] | None = None,
+    vocabularies: list[model.Vocabulary] | None = None,
+) -> model.Site:
+    return model.Site(
+        id=sid,
+        source=f"/srv/{sid}",
+        origin="docroot",
+        name=name,
+        kind="drupal7",
+        content_types=types,
+        text_formats=formats or [],
+        vocabularies=vocabularies or [],
+    )
+
+
+def news(count: int, *fields: model.Field) -> model.ContentType:
+    return model.ContentType(name="news", label="News", count=count, fields=list(fields))
+
+
+BODY = field("body", "text_with_summary")
+CATEGORY = field("field_news_category", "taxonomy_term_reference", required=True)
+
+
+def comms_and_hr() -> list[model.Site]:
+    """Two intranets' news: one files every item under a required category, one has none."""
+    return [
+        site("a-comms", "Comms", [news(180, BODY, CATEGORY, field("field_source"))]),
+        site("b-hr", "HR Intranet", [news(40, BODY, field("field_source"))]),
+    ]
+
+
+def by_id(p: model.Plan) -> dict[str, model.Decision]:
+    return {d.id: d for d in p.decisions}
+
+
+KEY = "required_field:news.field_news_category"
+
+
+def test_a_required_field_missing_on_a_source_is_a_decision_with_a_default() -> None:
+    p = plan(comms_and_hr(), [])
+    d = by_id(p)[KEY]
+    assert d.kind == "required_field" and d.choice == d.default == "default_value"
+    assert not d.decided
+    assert d.site == "b-hr" and d.sites == ["b-hr"]
+    assert "40 item(s) would arrive without a value" in d.detail
+    assert [o.key for o in d.options] == ["default_value", "optional", "keep_apart"]
+    (target,) = [u for u in p.content_model if u.name == "news"]
+    assert next(f for f in target.fields if f.name == "field_news_category").required
+    # Its hours are in the plan: a finding on the affected site, counted there.
+    items = [i for i in p.effort_items if i.rule == RULE]
+    assert [(i.site, i.counted_hours) for i in items] == [("b-hr", model.Effort(low=1, high=3))]
+
+
+def test_the_clients_answer_changes_the_plan_and_its_hours() -> None:
+    sites = comms_and_hr()
+    before = plan(sites, [])
+    optional = plan(
+        sites,
+        [],
+        Settings(decisions={KEY: DecisionRecord(choice="optional", by="J. Doe", on="2026-11-30")}),
+    )
+    d = by_id(optional)[KEY]
+    assert d.decided and d.choice == "optional" and d.decided_by == "J. Doe"
+    (target,) = [u for u in optional.content_model if u.name == "news"]
+    assert not next(f for f in target.fields if f.name == "field_news_category").required
+    assert before.effort_hours.high - optional.effort_hours.high == pytest.approx(3 - 1)
+    apart = plan(sites, [], Settings(decisions={KEY: DecisionRecord(choice="keep_apart")}))
+    names = sorted(u.name for u in apart.content_model)
+    assert names == ["news", "news_hr_intranet"]
+    assert by_id(apart)[KEY].choice == "keep_apart"  # still listed, as decided
+    assert apart.effort_hours.high - before.effort_hours.high == pytest.approx(12 - 3)
+
+
+def test_different_field_types_and_cardinalities_are_decisions() -> None:
+    sites = [
+        site(
+            "a",
+            "A",
+            [news(100, BODY, field("field_date", "datetime"), field("field_tags", card=-1))],
+        ),
+        site("b", "B", [news(20, BODY, field("field_date", "text"), field("field_tags", card=1))]),
+    ]
+    p = plan(sites, [])
+    decisions = by_id(p)
+    typed = decisions["field_type:news.field_date"]
+    assert typed.kind == "field_conflict" and typed.default == "convert"
+    assert "datetime on news of A" in typed.detail and "text on news of B" in typed.detail
+    assert typed.sites == ["b"]
+    card = decisions["cardinality:news.field_tags"]
+    assert card.default == "widen" and card.sites == ["b"]
+    split = plan(
+        sites, [], Settings(decisions={typed.id: DecisionRecord(choice="separate_fields")})
+    )
+    (target,) = split.content_model
+    assert {f.name: f.type for f in target.fields}["field_date_text"] == "text"
+    b_source = next(s for s in target.sources if s.site == "b")
+    assert b_source.field_map["field_date"] == "field_date_text"
+
+
+def test_a_weak_merge_is_the_clients_call_below_the_threshold() -> None:
+    many = [field(f"field_{n}") for n in ("a", "b", "c", "d")]
+    sites = [site("a", "A", [news(100, BODY, *many)]), site("b", "B", [news(20, BODY)])]
+    d = by_id(plan(sites, []))["weak_merge:news"]
+    assert d.default == "merge" and "news on B (0.20)" in d.detail
+    assert "weak_merge:news" not in by_id(plan(sites, [], Settings(merge_similarity=0.1)))
+    renamed = plan(
+        sites, [], Settings(decisions={d.id: DecisionRecord(choice="rename", name="bulletin")})
+    )
+    assert [u.name for u in renamed.content_model] == ["bulletin"]
+    with pytest.raises(UsageError, match='rename needs name = "machine_name"'):
+        plan(sites, [], Settings(decisions={d.id: DecisionRecord(choice="rename")}))
+
+
+def test_a_crawled_type_without_known_fields_raises_no_weak_merge() -> None:
+    sites = [
+        site("a", "A", [news(100, BODY, field("field_x"), field("field_y"))]),
+        model.Site(id="b", source="http://b/", origin="url", name="B", content_types=[news(0)]),
+    ]
+    assert "weak_merge:news" not in by_id(plan(sites, []))
+
+
+def test_text_formats_that_filter_differently_are_a_decision() -> None:
+    html = {"format": "full_html", "name": "Full HTML", "status": 1, "nodes_using": 12}
+    sites = [
+        site("a", "A", [], formats=[{**html, "filters": ["filter_url", "filter_autop"]}]),
+        site("b", "B", [], formats=[{**html, "filters": ["filter_html", "filter_url"]}]),
+        site("c", "C", [], formats=[{**html, "filters": ["filter_url", "filter_autop"]}]),
+    ]
+    d = by_id(plan(sites, []))["text_format:full_html"]
+    assert d.default == "merge" and d.sites == ["a", "b", "c"]
+    assert "B: filter_html, filter_url (12 item(s))" in d.detail
+    same = [sites[0], sites[2]]
+    assert "text_format:full_html" not in by_id(plan(same, []))
+
+
+def test_vocabularies_sharing_a_machine_name_with_other_labels_are_kept_apart() -> None:
+    sites = [
+        site(
+            "a", "Comms", [], vocabularies=[model.Vocabulary(name="tags", label="Tags", terms=40)]
+        ),
+        site("b", "Estates", [], vocabularies=[model.Vocabulary(name="tags", label="Buildings")]),
+    ]
+    p = plan(sites, [])
+    d = by_id(p)["vocabulary:tags"]
+    assert d.default == "keep_apart"
+    assert p.target.vocabularies == ["tags", "tags_estates"]
+    merged = plan(sites, [], Settings(decisions={d.id: DecisionRecord(choice="merge")}))
+    assert merged.target.vocabularies == ["tags"]
+    same_label = [
+        sites[0],
+        site("b", "Estates", [], vocabularies=[model.Vocabulary(name="tags", label="tags")]),
+    ]
+    assert "vocabulary:tags" not in by_id(plan(same_label, []))
+
+
+def test_a_wrong_answer_is_an_error_and_a_stale_one_a_note() -> None:
+    sites = comms_and_hr()
+    with pytest.raises(
+        UsageError, match="choice must be one of default_value, optional, keep_apart, not 'maybe'"
+    ):
+        plan(sites, [], Settings(decisions={KEY: DecisionRecord(choice="maybe")}))
+    p = plan(sites, [], Settings(decisions={"vocabulary:gone": DecisionRecord(choice="merge")}))
+    assert any(
+        'answers decision "vocabulary:gone", which this plan does not ask' in n for n in p.notes
+    )
+
+
+def test_decisions_round_trip_through_drupalscan_toml(tmp_path: Path) -> None:
+    toml = tmp_path / "drupalscan.toml"
+    toml.write_text(
+        f'[decisions."{KEY}"]\n'
+        'choice = "optional"\nby = "Northwind comms lead"\non = 2026-11-30\n'
+        'note = "HR news gets a category after the move"\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(toml)
+    assert settings.decisions[KEY] == DecisionRecord(
+        choice="optional", by="Northwind comms lead", on="2026-11-30",
+        note="HR news gets a category after the move",
+    )  # fmt: skip
+    d = by_id(plan(comms_and_hr(), [], settings))[KEY]
+    assert (d.choice, d.decided_by, d.decided_on) == (
+        "optional",
+        "Northwind comms lead",
+        "2026-11-30",
+    )
+    (finding,) = as_findings([d])
+    assert finding.rule == RULE and finding.effort_hours == model.Effort(low=0.5, high=1)
+    assert "decided by Northwind comms lead" in finding.message
+    for bad, message in (
+        ('[decisions."x"]\nchoice = 3\n', "needs choice ="),
+        ('[decisions."x"]\nchoice = "merge"\nwho = "me"\n', "unknown key"),
+        ("[plan]\nmerge_similarity = 2\n", "merge_similarity must be a number from 0 to 1"),
+    ):
+        toml.write_text(bad, encoding="utf-8")
+        with pytest.raises(ConfigError, match=message):
+            load_settings(toml)
