@@ -180,27 +180,41 @@ class KnownUrls:
 
     def add(self, url: str) -> None:
         """Remember a URL just admitted (it reaches the store at the next flush)."""
+        with self._claims_lock:
+            self._remember(url)
+            self._claims.discard(url)
+
+    def admit(self, url: str) -> bool:
+        """For the coordinator admitting a link: remember it and answer True,
+        unless a worker is fetching it right now through a redirect.
+
+        Under the same lock as `seen_or_claim`, so a link and a redirect to
+        one page can never both fetch it: whichever comes first wins.
+        """
+        with self._claims_lock:
+            if url in self._claims:
+                return False
+            self._remember(url)
+            return True
+
+    def _remember(self, url: str) -> None:
         self.recent[url] = None
         self.recent.move_to_end(url)
         if len(self.recent) > self.size:
             self.recent.popitem(last=False)
-        if self._claims:
-            with self._claims_lock:
-                self._claims.discard(url)
 
     def seen_or_claim(self, url: str) -> bool:
         """For a worker about to follow a redirect: True when the target is
         known or another worker is already following a redirect to it; else
         claim it and answer False.
 
-        Two pages redirecting to one target (``/node/7`` and an old alias)
-        fetched at the same time would otherwise both fetch it: the seen set
-        learns of a target only when its page comes back.
+        Two pages redirecting to one target (``/node/7`` and an old alias), or
+        a redirect and a link to it, fetched at the same time would otherwise
+        both fetch it: the seen set learns of a target only when its page
+        comes back.
         """
-        if url in self.recent:
-            return True
         with self._claims_lock:
-            if url in self._claims:
+            if url in self.recent or url in self._claims:
                 return True
             self._claims.add(url)
             return False
@@ -378,9 +392,8 @@ class _Crawl:
             return False
         if not self.scope.allows(url) or not self.fetcher.robots.allowed(url):
             return False
-        if not guard.admit(url):
+        if not guard.admit(url) or not known.admit(url):
             return False
-        known.add(url)
         self.batch_enqueue.append((url, depth, referrer))
         return True
 

@@ -378,6 +378,47 @@ def test_two_redirects_to_one_page_in_flight_fetch_it_once(
     assert sum(1 for p in followed if p.status == 200) == 1  # one carries the content
 
 
+def test_a_redirect_and_a_link_to_one_page_in_flight_fetch_it_once(
+    server: MakeServer, store: Store
+) -> None:
+    """A worker follows /node/7's redirect while another page linking the target
+    comes back: the coordinator must not queue the page the worker is fetching.
+    (The Northwind crawl met this on a loaded CI machine.)"""
+    import threading
+    import time
+
+    from drupalscan.collect.politeness import Politeness, Throttle
+
+    target_requested = threading.Event()
+    lock = threading.Lock()
+    served: list[str] = []
+
+    def handle(req: Req) -> Reply:
+        if req.path == "/":
+            return Reply(html("Home", '<a href="/node/7">n</a><a href="/listing">l</a>'))
+        if req.path == "/node/7":
+            return Reply("", status=301, headers={"Location": "/policies/code-of-conduct"})
+        if req.path == "/listing":
+            target_requested.wait(timeout=20)  # the redirect is being followed now
+            return Reply(html("Listing", '<a href="/policies/code-of-conduct">c</a>'))
+        if req.path == "/policies/code-of-conduct":
+            with lock:
+                served.append(req.path)
+                first = len(served) == 1
+            if first:
+                target_requested.set()
+                time.sleep(0.5)  # in flight while the listing is parsed (not asserted)
+            return Reply(html("Code of conduct"))
+        return Reply("", status=404)
+
+    srv = server(handle)
+    two_at_once = Throttle(Politeness(max_concurrency=2, adaptive=False))
+    site = crawl_site(srv.url, store, CrawlOptions(retries=0, concurrency=2), throttle=two_at_once)
+    assert srv.hits["/policies/code-of-conduct"] == 1
+    pages = {p.url.removeprefix(srv.url): p for p in store.pages(site.id)}
+    assert pages["node/7"].final_url == srv.url + "policies/code-of-conduct"
+
+
 def test_redirect_loop_and_long_chains(server: MakeServer, store: Store) -> None:
     def handle(req: Req) -> Reply:
         if req.path == "/":
