@@ -86,6 +86,8 @@ class DatabaseFacts:
     """Views stored in the database; None when there is no views_view table."""
     webforms: int | None = None
     """Webform nodes; None when there is no webform table."""
+    aliases: list[str] = field(default_factory=list)
+    """The site's URL aliases as paths (``/about-us``): where its pages live."""
     missing_tables: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -129,7 +131,7 @@ D7_TABLES: dict[str, tuple[str, ...] | None] = {
     "languages": ("language", "enabled", "weight"),
     "views_view": ("name",),
     "webform": None,
-    "url_alias": None,
+    "url_alias": ("alias",),
     "comment": ("cid", "nid"),
     "file_managed": None,
     "field_collection_item": ("item_id", "field_name", "archived"),
@@ -152,7 +154,7 @@ D6_TABLES: dict[str, tuple[str, ...] | None] = {
     "content_node_field_instance": ("field_name", "type_name", "label", "weight"),
     "filter_formats": ("format", "name"),
     "filters": ("format", "module", "delta", "weight"),
-    "url_alias": None,
+    "url_alias": ("alias", "dst"),  # Drupal 7 names the alias column alias, Drupal 6 dst
     "files": None,
     "comments": None,
 }
@@ -256,6 +258,7 @@ class _Reader:
         self.src = source
         self.warnings: list[str] = list(getattr(source, "warnings", []))
         self.present = source.tables()
+        self._field_settings: dict[str, dict[str, Any]] = {}
 
     def rows(self, table: str, columns: Sequence[str]) -> list[dict[str, Any]]:
         """Rows as dicts; columns the table lacks read as None."""
@@ -337,6 +340,12 @@ class _Reader:
                 else None
             ),
             webforms=self.src.count("webform") if "webform" in self.present else None,
+            aliases=sorted(
+                {"/" + _text(r["alias"]).strip("/") for r in self.rows("url_alias", ["alias"])}
+                - {"/"}
+            )
+            if d7
+            else [],
             missing_tables=missing,
             warnings=self.warnings,
         )
@@ -516,7 +525,7 @@ class _Reader:
         """
         configs: dict[Any, dict[str, Any]] = {}
         by_name: dict[str, dict[str, Any]] = {}
-        cols = ["id", "field_name", "type", "module", "cardinality", "deleted"]
+        cols = ["id", "field_name", "type", "module", "cardinality", "deleted", "data"]
         for row in self.rows("field_config", cols):
             if _int(row["deleted"]):
                 continue
@@ -536,6 +545,7 @@ class _Reader:
             data = self.unserialize(row["data"], f"field_config_instance.data of {name}")
             data = data if isinstance(data, dict) else {}
             bundle = (_text(row["entity_type"]), _text(row["bundle"]))
+            allowed, references = field_targets(_text(config.get("type")), self._settings(config))
             result.setdefault(bundle, []).append(
                 Field(
                     name=name,
@@ -544,9 +554,20 @@ class _Reader:
                     label=_text(data.get("label", "")),
                     cardinality=_int(config.get("cardinality"), 1),
                     required=bool(_int(data.get("required"))),
+                    allowed_values=allowed,
+                    references=references,
                 )
             )
         return result
+
+    def _settings(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        """A field's settings from its field_config.data, decoded once per field."""
+        key = _text(config.get("field_name"))
+        if key not in self._field_settings:
+            data = self.unserialize(config.get("data"), f"field_config.data of {key}")
+            settings = data.get("settings") if isinstance(data, dict) else None
+            self._field_settings[key] = settings if isinstance(settings, dict) else {}
+        return self._field_settings[key]
 
     def fields_d6(self) -> dict[str, list[Field]]:
         """CCK fields (Drupal 6): content_node_field + content_node_field_instance."""
@@ -711,3 +732,47 @@ def _as_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
     return []
+
+
+def _members(value: Any) -> list[Any]:
+    """A PHP array's values, whether it decoded as a list or an int-keyed dict."""
+    if isinstance(value, dict):
+        return list(value.values())
+    return list(value) if isinstance(value, list) else []
+
+
+def field_targets(ftype: str, settings: Mapping[str, Any]) -> tuple[list[str], str]:
+    """What a field may hold beyond its type: its allowed values and what it references.
+
+    ``list_*`` fields keep their allowed keys; reference fields name what
+    they point at (``taxonomy_term:tags``, ``node:article,page``, ``user``),
+    so two fields of one name and type that hold different things can be told
+    apart when sites are merged.
+    """
+    allowed_values = settings.get("allowed_values")
+    if ftype.startswith("list_") and isinstance(allowed_values, dict):
+        return [str(k) for k in allowed_values], ""
+    if ftype == "taxonomy_term_reference":
+        vocabularies = sorted(
+            str(v["vocabulary"])
+            for v in _members(allowed_values)
+            if isinstance(v, dict) and v.get("vocabulary")
+        )
+        return [], "taxonomy_term:" + ",".join(vocabularies) if vocabularies else ""
+    if ftype == "entityreference":
+        handler = settings.get("handler_settings")
+        bundles = handler.get("target_bundles") if isinstance(handler, dict) else None
+        chosen = (
+            sorted(str(k) for k, v in (bundles or {}).items() if v)
+            if isinstance(bundles, dict)
+            else []
+        )
+        target = str(settings.get("target_type") or "")
+        return [], f"{target}:{','.join(chosen)}" if chosen else target
+    if ftype == "node_reference":
+        types = settings.get("referenceable_types")
+        chosen = sorted(str(k) for k, v in types.items() if v) if isinstance(types, dict) else []
+        return [], "node:" + ",".join(chosen) if chosen else "node"
+    if ftype == "user_reference":
+        return [], "user"
+    return [], ""

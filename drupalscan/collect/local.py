@@ -243,6 +243,8 @@ def _apply_database(site: model.Site, facts: DatabaseFacts) -> model.Site:
         settings["views"] = facts.views
     if facts.webforms is not None:
         settings["webforms"] = facts.webforms
+    if facts.aliases:
+        settings["url_aliases"] = facts.aliases
     warnings = list(site.warnings) + list(facts.warnings)
     essential = [t for t in facts.missing_tables if t not in OPTIONAL_TABLES]
     if essential:

@@ -22,7 +22,7 @@ The plan is built in this order, each step from a graph:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from drupalscan.config import Settings
 from drupalscan.graph import build, business, decisions, display, risks, target, waves
@@ -54,6 +54,7 @@ def plan(
     findings: Sequence[model.Finding],
     settings: Settings | None = None,
     kb: KnowledgeBase | None = None,
+    paths: Mapping[str, Iterable[str]] | None = None,
 ) -> model.Plan:
     """Build the consolidation plan for a set of sites.
 
@@ -65,6 +66,9 @@ def plan(
         kb: knowledge base for the Drupal majors modules have releases for;
             the bundled one by default.  Pass the one the findings were made
             with (e.g. with `kb refresh` overrides) so both agree.
+        paths: per site id, the paths its pages live at (URL aliases from its
+            database, crawled page paths); where sites share one, the client
+            decides where the later pages go.
     """
     settings = settings or Settings()
     kb = kb if kb is not None else load_kb()
@@ -88,7 +92,7 @@ def plan(
             t.name for s in sites for t in s.themes if t.type == "custom" and t.enabled is not False
         ),
     )
-    unified, asked, decision_notes = decisions.decide(sites, settings)
+    unified, asked, decision_notes = decisions.decide(sites, settings, paths)
     the_target = decisions.apply_to_target(the_target, asked)
     site_groups = waves.groups(sites)
     ordered = waves.wave_order(site_groups, findings)

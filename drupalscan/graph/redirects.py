@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from drupalscan.inventory import model
@@ -29,4 +30,42 @@ def redirect_map(
             path = urlsplit(page.url).path
             target = path if site.kind.startswith("drupal") else "/legacy" + path
         out.append({"site": site.id, "old_url": page.url, "template": template, "target": target})
+    return out
+
+
+def path_collisions(
+    paths: Mapping[str, Iterable[str]], order: Mapping[str, int]
+) -> dict[str, list[str]]:
+    """Paths more than one site uses, each with its sites in source order.
+
+    Paths compare as Drupal 7 looks aliases up: without the trailing slash
+    and regardless of case.  The front page is one on every site and the
+    target has one, so it is no collision.
+    """
+    owners: dict[str, list[str]] = defaultdict(list)
+    for sid in sorted(paths, key=lambda s: order.get(s, 0)):
+        for path in {p.rstrip("/").casefold() or "/" for p in paths[sid]}:
+            owners[path].append(sid)
+    return {p: owned for p, owned in sorted(owners.items()) if len(owned) > 1 and p != "/"}
+
+
+def site_paths(
+    sites: Sequence[model.Site], pages_of: Callable[[str], Iterable[model.Page]]
+) -> dict[str, set[str]]:
+    """Where each site's pages live: its database's URL aliases, or the paths crawled.
+
+    ``pages_of`` streams a site's stored pages (``Store.pages``); only the
+    paths of HTML answers that were neither redirects nor errors are kept.
+    """
+    out: dict[str, set[str]] = {}
+    for site in sites:
+        aliases = site.settings.get("url_aliases")
+        found = {str(a) for a in aliases} if isinstance(aliases, list) else set()
+        if site.origin == "url":
+            found |= {
+                urlsplit(p.url).path or "/"
+                for p in pages_of(site.id)
+                if p.status == 200 and p.content_type.startswith("text/html")
+            }
+        out[site.id] = found
     return out

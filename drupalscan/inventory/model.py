@@ -215,6 +215,10 @@ class Field:
     cardinality: int = 1
     """-1 means unlimited, as in Drupal's field_config."""
     required: bool = False
+    allowed_values: list[str] = field(default_factory=list)
+    """A list field's allowed keys (from field_config's settings)."""
+    references: str = ""
+    """What a reference field points at: ``taxonomy_term:tags``, ``node:article``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -27,6 +27,7 @@ KIND_LABELS = {
     "weak_merge": "Weak merge",
     "text_format": "Text format",
     "vocabulary": "Vocabulary",
+    "url_alias": "URL paths",
 }
 """Decision kinds as the table's first column names them."""
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from drupalscan.collect.database import DatabaseFacts, is_secret, read_database
+from drupalscan.collect.database import DatabaseFacts, field_targets, is_secret, read_database
 from drupalscan.collect.dbsource import DatabaseError, scrub_url
 
 from .test_phpserial import php_serialize
@@ -100,6 +100,13 @@ D7_SCHEMA: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
+TAGS_FIELD = {
+    "settings": {"allowed_values": [{"vocabulary": "tags", "parent": 0}]},
+    "entity_types": [],
+    "translatable": 0,
+    "storage": {"type": "field_sql_storage", "settings": [], "module": "field_sql_storage"},
+}
+"""field_config.data of a Drupal 7 term reference field, as core's field UI saves it."""
 SECRET = "s3cr3t-private-key-value"
 
 
@@ -209,7 +216,16 @@ def d7_rows() -> dict[str, list[tuple[Any, ...]]]:
         ],
         "field_config": [
             (1, "body", "text_with_summary", "text", 1, php_serialize({}), 1, 0),
-            (2, "field_tags", "taxonomy_term_reference", "taxonomy", 1, php_serialize({}), -1, 0),
+            (
+                2,
+                "field_tags",
+                "taxonomy_term_reference",
+                "taxonomy",
+                1,
+                php_serialize(TAGS_FIELD),
+                -1,
+                0,
+            ),
             (3, "field_old", "text", "text", 1, php_serialize({}), 1, 1),
         ],
         "field_config_instance": [
@@ -332,6 +348,9 @@ def check_small_site(got: DatabaseFacts) -> None:
         ("field_tags", "taxonomy_term_reference", "taxonomy", "Tags", -1, True),
     ]
     assert [f.name for f in types["page"].fields] == ["body"]
+    # What a field holds comes from its field_config settings.
+    assert types["article"].fields[1].references == "taxonomy_term:tags"
+    assert types["article"].fields[0].references == ""
     assert types["blog"].module == "blog"
     assert [(v.name, v.label, v.terms) for v in got.vocabularies] == [
         ("sections", "Sections", 1),
@@ -788,3 +807,31 @@ def test_odd_tables_give_warnings_not_crashes(tmp_path: Path) -> None:
         return
     assert got.warnings
     assert got.extensions  # the rest of the database is still read
+
+
+@pytest.mark.parametrize(
+    ("ftype", "settings", "expected"),
+    [
+        ("list_text", {"allowed_values": {"low": "Low", "high": "High"}}, (["low", "high"], "")),
+        (
+            "taxonomy_term_reference",
+            {"allowed_values": {0: {"vocabulary": "topics", "parent": 0}}},
+            ([], "taxonomy_term:topics"),
+        ),
+        (
+            "entityreference",
+            {"target_type": "node", "handler_settings": {"target_bundles": {"page": "page"}}},
+            ([], "node:page"),
+        ),
+        ("entityreference", {"target_type": "user", "handler_settings": {}}, ([], "user")),
+        (
+            "node_reference",
+            {"referenceable_types": {"article": "article", "page": 0}},
+            ([], "node:article"),
+        ),
+        ("user_reference", {}, ([], "user")),
+        ("text", {"max_length": 255}, ([], "")),
+    ],
+)
+def test_what_a_field_holds(ftype: str, settings: dict[str, Any], expected: Any) -> None:
+    assert field_targets(ftype, settings) == expected

@@ -220,3 +220,71 @@ def test_decisions_round_trip_through_drupalscan_toml(tmp_path: Path) -> None:
         toml.write_text(bad, encoding="utf-8")
         with pytest.raises(ConfigError, match=message):
             load_settings(toml)
+
+
+def test_one_field_that_holds_different_things_is_a_decision() -> None:
+    tags = field("field_tags", "taxonomy_term_reference")
+    level = field("field_level", "list_text")
+    sites = [
+        site(
+            "a",
+            "A",
+            [
+                news(
+                    100,
+                    BODY,
+                    model.replace(tags, references="taxonomy_term:tags"),
+                    model.replace(level, allowed_values=["low", "high"]),
+                )
+            ],
+        ),
+        site(
+            "b",
+            "B",
+            [
+                news(
+                    20,
+                    BODY,
+                    model.replace(tags, references="taxonomy_term:topics"),
+                    model.replace(level, allowed_values=["low", "high"]),
+                )
+            ],
+        ),
+    ]
+    p = plan(sites, [])
+    d = by_id(p)["field_settings:news.field_tags"]
+    assert d.default == "union" and d.sites == ["b"]
+    assert "references taxonomy_term:topics on news of B" in d.detail
+    assert "field_settings:news.field_level" not in by_id(p)  # same values: no question
+    (target,) = p.content_model
+    held = {f.name: f for f in target.fields}
+    assert held["field_tags"].references == "taxonomy_term:tags,topics"
+    apart = plan(sites, [], Settings(decisions={d.id: DecisionRecord(choice="keep_apart")}))
+    assert sorted(u.name for u in apart.content_model) == ["news", "news_b"]
+
+
+def test_paths_two_sites_use_are_a_decision_and_the_redirect_map_follows_it() -> None:
+    from drupalscan.graph.decisions import redirect_targets
+
+    sites = [site("a", "Comms", []), site("b", "HR Intranet", [])]
+    paths = {"a": {"/", "/about", "/news/launch"}, "b": {"/", "/About/", "/contact"}}
+    p = plan(sites, [], paths=paths)
+    d = by_id(p)["url_aliases"]
+    assert d.default == d.choice == "prefix" and d.site == "b"
+    assert "1 path(s) are used by more than one site (/about)" in d.question
+    assert by_id(p)["url_aliases"].chosen().effort_hours == model.Effort(low=0.02, high=0.05)
+    rows = [
+        {"site": "b", "old_url": "http://hr/About/", "template": "page", "target": "/About/"},
+        {"site": "b", "old_url": "http://hr/contact", "template": "page", "target": "/contact"},
+    ]
+    names, order = {"a": "Comms", "b": "HR Intranet"}, {"a": 0, "b": 1}
+    moved = redirect_targets(rows, p.decisions, paths, names, order)
+    assert moved[0]["target"] == "/hr_intranet/About/"
+    assert moved[0]["note"] == "moved: Comms keeps /About/"
+    assert moved[1] == rows[1]
+    review = plan(
+        sites, [], Settings(decisions={"url_aliases": DecisionRecord(choice="review")}), paths=paths
+    )
+    left = redirect_targets(rows, review.decisions, paths, names, order)
+    assert left[0]["target"] == "" and left[0]["note"].startswith("to choose")
+    assert "url_aliases" not in by_id(plan(sites, [], paths={"a": {"/"}, "b": {"/"}}))
