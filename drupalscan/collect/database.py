@@ -88,6 +88,9 @@ class DatabaseFacts:
     """Webform nodes; None when there is no webform table."""
     aliases: list[str] = field(default_factory=list)
     """The site's URL aliases as paths (``/about-us``): where its pages live."""
+    permissions: dict[str, list[str]] = field(default_factory=dict)
+    """Each role's permissions (role_permission), so that roles of one name on
+    several sites can be told apart."""
     missing_tables: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -122,6 +125,7 @@ D7_TABLES: dict[str, tuple[str, ...] | None] = {
     "taxonomy_term_data": ("tid", "vid"),
     "users": ("uid", "status"),
     "role": ("rid", "name"),
+    "role_permission": ("rid", "permission"),
     "menu_custom": ("menu_name", "title"),
     "variable": ("name", "value"),
     "filter_format": ("format", "name", "status", "weight"),
@@ -340,6 +344,7 @@ class _Reader:
                 else None
             ),
             webforms=self.src.count("webform") if "webform" in self.present else None,
+            permissions=self.permissions(),
             aliases=sorted(
                 {"/" + _text(r["alias"]).strip("/") for r in self.rows("url_alias", ["alias"])}
                 - {"/"}
@@ -349,6 +354,16 @@ class _Reader:
             missing_tables=missing,
             warnings=self.warnings,
         )
+
+    def permissions(self) -> dict[str, list[str]]:
+        """Role name -> its permissions, sorted (Drupal 7's role_permission)."""
+        names = {_int(r["rid"]): _text(r["name"]) for r in self.rows("role", ["rid", "name"])}
+        out: dict[str, set[str]] = {}
+        for r in self.rows("role_permission", ["rid", "permission"]):
+            name = names.get(_int(r["rid"]))
+            if name:
+                out.setdefault(name, set()).add(_text(r["permission"]))
+        return {name: sorted(perms) for name, perms in sorted(out.items())}
 
     def extensions(self) -> tuple[dict[str, ExtensionState], int | None, str | None]:
         """Extensions from ``system``, plus the core major and version it implies."""

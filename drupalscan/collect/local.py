@@ -245,6 +245,8 @@ def _apply_database(site: model.Site, facts: DatabaseFacts) -> model.Site:
         settings["webforms"] = facts.webforms
     if facts.aliases:
         settings["url_aliases"] = facts.aliases
+    if facts.permissions:
+        settings["role_permissions"] = facts.permissions
     warnings = list(site.warnings) + list(facts.warnings)
     essential = [t for t in facts.missing_tables if t not in OPTIONAL_TABLES]
     if essential:

@@ -11,8 +11,8 @@ merges raise a question only the client can answer, and each becomes a
 * a text format of one machine name whose filters differ between sites;
 * one field name that holds different things (allowed values, the
   vocabulary or the entities it references);
-* a vocabulary of one machine name whose label differs between sites (two
-  things that happen to share a name);
+* a vocabulary of one machine name whose label differs between sites, or a
+  role whose permissions do (two things that happen to share a name);
 * paths (URL aliases, crawled pages) that several sites use, so that the
   redirect map never sends two old URLs to one new page.
 
@@ -89,6 +89,7 @@ def decide(
     for decision in [
         *questions.format_questions(sites, names, order),
         *questions.vocabulary_questions(sites, names, order),
+        *questions.role_questions(sites, names, order),
         *questions.path_questions(paths or {}, names, order),
     ]:
         answered = _answer(decision, settings)
@@ -143,14 +144,19 @@ def plain_detail(decision: model.Decision) -> str:
 
 
 def apply_to_target(target: model.Target, decisions: Sequence[model.Decision]) -> model.Target:
-    """The target's vocabularies as the vocabulary answers leave them."""
-    vocabularies = list(target.vocabularies)
+    """The target's vocabularies and roles as the answers leave them: one per site
+    where the client keeps them apart."""
+    lists = {"vocabulary": list(target.vocabularies), "role": list(target.roles)}
     for d in decisions:
-        if d.kind == "vocabulary" and d.choice == "keep_apart":
+        if d.kind in lists and d.choice == "keep_apart":
             name = d.id.split(":", 1)[1]
             extra = d.detail.split("\x1f")[1:]
-            vocabularies = [v for v in vocabularies if v != name] + [name, *extra]
-    replaced: model.Target = model.replace(target, vocabularies=sorted(set(vocabularies)))
+            lists[d.kind] = [v for v in lists[d.kind] if v != name] + [name, *extra]
+    replaced: model.Target = model.replace(
+        target,
+        vocabularies=sorted(set(lists["vocabulary"])),
+        roles=sorted(set(lists["role"])),
+    )
     return replaced
 
 

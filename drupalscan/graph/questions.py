@@ -47,6 +47,8 @@ SEPARATE = model.Effort(low=0.5, high=1)
 """One more text format or vocabulary on the target, per site beyond the first."""
 MERGE_VOCABULARY = model.Effort(low=1, high=4)
 """Two vocabularies made one: terms of one name merged, references remapped."""
+MERGE_ROLE = model.Effort(low=1, high=2)
+"""One role for two jobs: the union of their permissions reviewed with the client."""
 PREFIX_PATH = model.Effort(low=0.02, high=0.05)
 """One page moved under its site's prefix: a redirect row written and checked."""
 REVIEW_PATH = model.Effort(low=0.1, high=0.25)
@@ -399,6 +401,76 @@ def vocabulary_questions(
             )
         )
     return out
+
+
+BUILT_IN_ROLES = frozenset({"anonymous user", "authenticated user", "administrator"})
+"""Roles that mean the same on every Drupal site, whatever each grants."""
+ROLE_OVERLAP = 0.5
+"""Permission-set similarity (Jaccard) under which one role name on two sites
+is taken for two different jobs: they share less than half of what they grant."""
+
+
+def role_questions(
+    sites: Sequence[model.Site], names: Mapping[str, str], order: Mapping[str, int]
+) -> list[model.Decision]:
+    """Roles of one name whose permissions say they are different jobs on different sites."""
+    seen: dict[str, list[tuple[model.Site, set[str]]]] = defaultdict(list)
+    for site in sorted(sites, key=lambda s: order.get(s.id, 0)):
+        granted = site.settings.get("role_permissions")
+        if isinstance(granted, dict):
+            for role, perms in granted.items():
+                if role not in BUILT_IN_ROLES and isinstance(perms, list):
+                    seen[role].append((site, {str(p) for p in perms}))
+    out = []
+    for key, uses in sorted(seen.items()):
+        if len(uses) < 2:
+            continue
+        first = uses[0][1]
+        overlaps = [_jaccard(first, perms) for _, perms in uses[1:]]
+        if min(overlaps) >= ROLE_OVERLAP:
+            continue
+        common = set.intersection(*(perms for _, perms in uses))
+        shown = "; ".join(
+            f"{names.get(s.id, s.id)} grants {len(perms)} (e.g. "
+            f"{', '.join(sorted(perms - common)[:3]) or 'nothing more'})"
+            for s, perms in uses
+        )
+        extra = [f"{key}_{slug(names.get(s.id, s.id))}" for s, _ in uses[1:]]
+        out.append(
+            question(
+                f"role:{key}",
+                "role",
+                f"The role {key} grants different things on each site: one job, or several "
+                "that share a name?",
+                f"Permissions: {shown}; {len(common)} in common.",
+                [],
+                [
+                    (
+                        "keep_apart",
+                        "One role per site",
+                        times(SEPARATE, len(extra)),
+                        f"The target gets {', '.join(extra)} beside {key}; users keep what "
+                        "they could do.",
+                    ),
+                    (
+                        "merge",
+                        "One role with every permission the sites grant it",
+                        MERGE_ROLE,
+                        "Some users gain permissions they did not have; the list is reviewed "
+                        "with the client.",
+                    ),
+                ],
+                "keep_apart",
+                site=uses[1][0].id,
+                sites=[s.id for s, _ in uses],
+                extra=extra,
+            )
+        )
+    return out
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 1.0
 
 
 def path_questions(

@@ -28,6 +28,7 @@ KIND_LABELS = {
     "text_format": "Text format",
     "vocabulary": "Vocabulary",
     "url_alias": "URL paths",
+    "role": "Role",
 }
 """Decision kinds as the table's first column names them."""
 

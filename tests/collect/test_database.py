@@ -79,6 +79,7 @@ D7_SCHEMA: dict[str, list[tuple[str, str]]] = {
     "variable": [("name", "text"), ("value", "blob")],
     "users": [("uid", "int"), ("name", "text"), ("pass", "text"), ("status", "int")],
     "role": [("rid", "int"), ("name", "text"), ("weight", "int")],
+    "role_permission": [("rid", "int"), ("permission", "text"), ("module", "text")],
     "taxonomy_vocabulary": [("vid", "int"), ("name", "text"), ("machine_name", "text")],
     "taxonomy_term_data": [("tid", "int"), ("vid", "int"), ("name", "text")],
     "filter_format": [("format", "text"), ("name", "text"), ("status", "int"), ("weight", "int")],
@@ -262,6 +263,11 @@ def d7_rows() -> dict[str, list[tuple[Any, ...]]]:
             (3, "gone", "$S$hash", 0),
         ],
         "role": [(1, "anonymous user", 0), (2, "authenticated user", 1), (3, "administrator", 2)],
+        "role_permission": [
+            (2, "access content", "node"),
+            (3, "administer nodes", "node"),
+            (3, "access content", "node"),
+        ],
         "taxonomy_vocabulary": [(1, "Tags", "tags"), (2, "Sections", "sections")],
         "taxonomy_term_data": [(1, 1, "a"), (2, 1, "b"), (3, 2, "c")],
         "filter_format": [
@@ -348,6 +354,11 @@ def check_small_site(got: DatabaseFacts) -> None:
         ("field_tags", "taxonomy_term_reference", "taxonomy", "Tags", -1, True),
     ]
     assert [f.name for f in types["page"].fields] == ["body"]
+    # Each role's permissions, so roles of one name on two sites can be compared.
+    assert got.permissions == {
+        "administrator": ["access content", "administer nodes"],
+        "authenticated user": ["access content"],
+    }
     # What a field holds comes from its field_config settings.
     assert types["article"].fields[1].references == "taxonomy_term:tags"
     assert types["article"].fields[0].references == ""

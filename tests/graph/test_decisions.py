@@ -288,3 +288,30 @@ def test_paths_two_sites_use_are_a_decision_and_the_redirect_map_follows_it() ->
     left = redirect_targets(rows, review.decisions, paths, names, order)
     assert left[0]["target"] == "" and left[0]["note"].startswith("to choose")
     assert "url_aliases" not in by_id(plan(sites, [], paths={"a": {"/"}, "b": {"/"}}))
+
+
+def test_a_role_that_grants_different_things_is_kept_apart_by_default() -> None:
+    def with_roles(sid: str, name: str, granted: dict[str, list[str]]) -> model.Site:
+        return model.replace(
+            site(sid, name, []),
+            settings={"roles": sorted(granted), "role_permissions": granted},
+        )
+
+    admin = ["administer nodes", "administer users", "bypass node access"]
+    sites = [
+        with_roles("a", "Comms", {"editor": ["create news content", "edit any news content"],
+                                  "administrator": admin}),
+        with_roles("b", "Estates", {"editor": ["administer nodes", "bypass node access"],
+                                    "administrator": admin[:1]}),
+    ]  # fmt: skip
+    p = plan(sites, [])
+    d = by_id(p)["role:editor"]
+    assert d.default == "keep_apart" and d.site == "b"
+    assert "Estates grants 2 (e.g. administer nodes, bypass node access)" in d.detail
+    assert "role:administrator" not in by_id(p)  # built in: one meaning everywhere
+    assert p.target.roles == ["administrator", "editor", "editor_estates"]
+    merged = plan(sites, [], Settings(decisions={d.id: DecisionRecord(choice="merge")}))
+    assert merged.target.roles == ["administrator", "editor"]
+    same_job = {"editor": ["create news content", "edit any news content"]}
+    alike = [sites[0], with_roles("b", "Estates", same_job)]
+    assert "role:editor" not in by_id(plan(alike, []))
