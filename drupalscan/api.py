@@ -537,16 +537,66 @@ def render(report: Report, fmt: str, out: Path) -> list[Path]:
         raise UsageError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
 
 
+def scaffold(
+    store: Store,
+    out: Path,
+    settings: Settings | None = None,
+    *,
+    force: bool = False,
+    report_link: str = "",
+    command: str = "",
+    report: Report | None = None,
+) -> list[Path]:
+    """Write the target site's starter kit from the plan over the store.
+
+    The kit is generated from the same report `plan`/`report` render (pass
+    it when it is already built), so the two always agree; see
+    `drupalscan.kit`.
+    """
+    from drupalscan.kit.files import KitSource, write_kit
+    from drupalscan.kit.migrations import DRUPAL_KINDS
+
+    report = report or build_report(store, settings)
+    pages = {
+        s.id: list(store.pages(s.id))
+        for s in report.sites
+        if s.origin == "url" and s.kind not in DRUPAL_KINDS
+    }
+    source = KitSource(
+        sites=report.sites,
+        findings=report.findings,
+        plan=report.plan,
+        pages=pages,
+        store=store.path.name,
+        generated_at=report.generated_at,
+        client=report.client,
+        report=report_link,
+    )
+    return write_kit(
+        source,
+        kb_with_cache(store),
+        out,
+        force=force,
+        command=command or f"drupalscan --store {store.path.name} scaffold -o {out}",
+    )
+
+
 @dataclass
 class DemoResult:
     """Where the demo wrote its report, and what it covered."""
 
     report: Path
     sites: list[model.Site] = field(default_factory=list)
+    kit: Path | None = None
+    """The starter kit's folder, beside the report."""
 
 
 def demo(out: Path, store: Store, progress: Progress | None = None) -> DemoResult:
-    """Serve the bundled example sites on loopback, plan over them, write the HTML."""
+    """Serve the bundled example sites on loopback, plan over them, write the HTML.
+
+    The starter kit goes beside the report (``starter-kit/``), as a consultant
+    hands both over once the client signs.
+    """
     from drupalscan.examples.server import example_database, example_docroot, serve_examples
 
     settings = _demo_settings(store)
@@ -569,7 +619,16 @@ def demo(out: Path, store: Store, progress: Progress | None = None) -> DemoResul
         )
     report = build_report(store, settings)
     render(report, "html", out)
-    return DemoResult(report=out, sites=sites)
+    kit = out.parent / "starter-kit"
+    scaffold(
+        store,
+        kit,
+        settings,
+        report_link=f"../{out.name}",
+        command=f"drupalscan --store {store.path.name} scaffold -o starter-kit",
+        report=report,
+    )
+    return DemoResult(report=out, sites=sites, kit=kit)
 
 
 DEMO_CONFIG = """\

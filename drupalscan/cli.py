@@ -598,6 +598,45 @@ def report(
 
 
 @main.command()
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False),
+    default="starter-kit",
+    show_default=True,
+    help="Folder for the kit (made if missing).",
+)
+@click.option("--force", is_flag=True, help="Overwrite kit files edited since they were written.")
+@click.option(
+    "--report",
+    "report_link",
+    default="",
+    help="The HTML report's path relative to the kit folder, for the README's links.",
+)
+@rules_option
+@core_option
+@click.pass_obj
+@handle_errors
+def scaffold(
+    obj: Ctx,
+    output: str,
+    force: bool,
+    report_link: str,
+    rule_dirs: tuple[str, ...],
+    core: int | None,
+) -> None:
+    """Write the target site's starter kit (composer.json, migrations, redirects) from the plan.
+
+    Run after `plan`, over the same store.  A re-run replaces only the files it
+    wrote; one you have edited since stops it (named on stderr) unless --force.
+    """
+    settings = _with_selection(obj.settings(rule_dirs, core), (), ())
+    with obj.open_store(must_exist=True) as store:
+        written = api.scaffold(store, Path(output), settings, force=force, report_link=report_link)
+    click.echo(f"Starter kit: {len(written)} files written to {Path(output).resolve()}")
+
+
+@main.command()
 @click.argument("rule_id", required=False)
 @rules_option
 @click.pass_obj
@@ -643,6 +682,8 @@ def demo(obj: Ctx, output: str) -> None:
     with obj.open_store() as store:
         result = api.demo(Path(output), store, obj.progress())
     click.echo(f"Report for {len(result.sites)} example sites written to {result.report.resolve()}")
+    if result.kit is not None:
+        click.echo(f"Starter kit for the target site written to {result.kit.resolve()}")
 
 
 @main.group()

@@ -120,3 +120,6 @@ def northwind_docroot(tmp_path: Path) -> Path:
     (root / "includes").mkdir()
     (root / "includes" / "bootstrap.inc").write_text("<?php\ndefine('VERSION', '7.79');\n")
     return root
+
+
+from tests.examplestore import example_store  # noqa: E402,F401  (a session fixture for all)

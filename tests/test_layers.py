@@ -26,6 +26,7 @@ RANK = {
     "rules": 4,
     "graph": 5,
     "render": 6,
+    "kit": 6,
     "api": 7,
     "cli": 8,
 }

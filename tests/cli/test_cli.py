@@ -223,6 +223,16 @@ def test_demo_writes_report(tmp_path: Path) -> None:
     for name in ("Northwind Communications", "Northwind HR Intranet", "Facilities"):
         assert name in html
     assert "Drupal 7" in html and "7.79" in html and "7.98" in html
+    kit = tmp_path / "starter-kit"
+    assert str(kit) in stdout and (kit / "composer.json").is_file()
+    assert "(../demo.html#site-" in (kit / "README.md").read_text()
+    # The kit on its own, again over the demo's store: an edited file stops it.
+    code, stdout, err = run("scaffold", "-o", str(kit), store=tmp_path / "d.db")
+    assert code == 0 and "files written" in stdout, err
+    (kit / "composer.json").write_text("{}\n")
+    code, _, err = run("scaffold", "-o", str(kit), store=tmp_path / "d.db")
+    assert code == 2 and err.count("\n") == 1 and "composer.json" in err and "--force" in err
+    assert (kit / "composer.json").read_text() == "{}\n"
 
 
 def test_crawl_and_plan_over_http_and_docroot(tmp_path: Path) -> None:
