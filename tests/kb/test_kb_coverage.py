@@ -22,9 +22,9 @@ FLOORS = {
     ("module", 50): 100,
     ("module", 300): 98,
     ("module", 1000): 88,
-    ("module", 2000): 72,
+    ("module", 2000): 76,
     ("theme", 50): 66,
-    ("theme", 300): 45,
+    ("theme", 300): 50,
 }
 """Percent of each band with a sourced status, at least."""
 
