@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from drupalscan.collect.parseproc import ParseProcesses
     from drupalscan.collect.portfolio import Failure
     from drupalscan.collect.probe import Candidate
+    from drupalscan.inventory.merge import Merged
     from drupalscan.kb import KnowledgeBase
     from drupalscan.render.report import Report
     from drupalscan.rules.model import Rule
@@ -170,7 +171,7 @@ def probe_candidates(kb: KnowledgeBase, limit: int = PROBE_PROJECTS) -> list[Can
     (``google_analytics/googleanalytics.info``): the project's own name is
     used when it is one of its modules, else its first module.
     """
-    from drupalscan.collect.probe import Candidate  # noqa: F811 - the class, at run time
+    from drupalscan.collect.probe import Candidate
 
     ranked = sorted(
         (p for p in kb.projects().values() if p.rank is not None), key=lambda p: p.rank or 0
@@ -535,6 +536,13 @@ def render(report: Report, fmt: str, out: Path) -> list[Path]:
         return formatter(fmt).write(report, out)
     except OSError as exc:
         raise UsageError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
+
+
+def merge(target: Path, sources: Sequence[Path]) -> list[Merged]:
+    """Bring the sites of other stores into ``target`` (see `drupalscan.inventory.merge`)."""
+    from drupalscan.inventory.merge import merge as merge_stores
+
+    return merge_stores(target, sources)
 
 
 def scaffold(

@@ -598,6 +598,24 @@ def report(
 
 
 @main.command()
+@click.argument("stores", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.pass_obj
+@handle_errors
+def merge(obj: Ctx, stores: tuple[str, ...]) -> None:
+    """Bring the sites of other stores (STORES) into --store, e.g. one per network.
+
+    Each store is checked whole before anything is written; a site both hold
+    keeps the more complete record (said per site).  Merging twice changes
+    nothing.  Then `drupalscan plan` or `report` over --store plans them all.
+    """
+    results = api.merge(Path(obj.store_path), [Path(s) for s in stores])
+    for result in results:
+        click.echo(result.line())
+    added = sum(r.outcome in ("added", "replaced") for r in results)
+    click.echo(f"{added} of {len(results)} sites taken into {obj.store_path}")
+
+
+@main.command()
 @click.option(
     "-o",
     "--output",
